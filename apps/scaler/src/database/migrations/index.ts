@@ -1,0 +1,4 @@
+import { CreateSchemaScaler1763800000000 } from './1763800000000-CreateSchema';
+
+/** In order of application; a migration, once released, is never edited. */
+export const scalerMigrations = [CreateSchemaScaler1763800000000];

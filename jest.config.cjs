@@ -1,0 +1,39 @@
+// Jest on Node 20 cannot require() the ESM-only NestJS 12 packages, so SWC compiles both our
+// TypeScript and those packages to CommonJS (see ../shared/reference/stack.md).
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+const esmOnly = ['@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras'];
+const shared = {
+  rootDir: __dirname,
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: {
+    '^@evento/contracts$': '<rootDir>/libs/contracts/src',
+    '^@evento/platform$': '<rootDir>/libs/platform/src',
+    '^@evento/testing$': '<rootDir>/libs/testing/src',
+  },
+};
+
+module.exports = {
+  // Integration tests share one NATS server and its subjects, so files run one at a time.
+  maxWorkers: 1,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,5 @@
+export * from './protocol';
+export * from './errors';
+export * from './contract';
+export * from './wire';
+export * from './system/ping';

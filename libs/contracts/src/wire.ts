@@ -1,0 +1,84 @@
+import { ErrorCode, type ErrorBody, EventoError, isErrorBody } from './errors';
+import { JsonLimits } from './protocol';
+
+/**
+ * On the wire a request is the plain JSON of its request class, and a reply is one of
+ * `{ "data": <response> }` or `{ "error": { "code", "message", "details"? } }`.
+ */
+export type ReplyEnvelope<T> = { data: T } | { error: ErrorBody };
+
+export function encodeReply<T>(reply: ReplyEnvelope<T>): string {
+  return JSON.stringify(reply);
+}
+
+/** Reads a reply envelope; anything else is reported as an INTERNAL error. */
+export function decodeReply(text: string): ReplyEnvelope<unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: { code: ErrorCode.INTERNAL, message: 'Reply is not JSON' } };
+  }
+  if (typeof parsed === 'object' && parsed !== null) {
+    const envelope = parsed as Record<string, unknown>;
+    if ('error' in envelope && isErrorBody(envelope.error)) return { error: envelope.error };
+    if ('data' in envelope) return { data: envelope.data };
+  }
+  return { error: { code: ErrorCode.INTERNAL, message: 'Reply is not an Evento reply envelope' } };
+}
+
+/**
+ * Walks a parsed JSON value without recursion and refuses what could hurt a process or the
+ * database: nesting deeper than `maxDepth`, more than `maxNodes` values, and the NUL character
+ * (Postgres rejects it in text and jsonb).
+ */
+export function assertSafeJson(
+  value: unknown,
+  limits: { maxDepth: number; maxNodes: number } = JsonLimits,
+): void {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    nodes += 1;
+    if (nodes > limits.maxNodes) {
+      throw new EventoError(ErrorCode.MALFORMED_MESSAGE, `JSON has more than ${limits.maxNodes} values`);
+    }
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) {
+        throw new EventoError(ErrorCode.MALFORMED_MESSAGE, 'JSON strings must not contain the NUL character');
+      }
+      continue;
+    }
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limits.maxDepth) {
+      throw new EventoError(ErrorCode.MALFORMED_MESSAGE, `JSON is nested deeper than ${limits.maxDepth} levels`);
+    }
+    if (Array.isArray(current)) {
+      for (const item of current) stack.push({ value: item, depth: depth + 1 });
+    } else {
+      for (const [key, item] of Object.entries(current as Record<string, unknown>)) {
+        if (key.includes('\u0000')) {
+          throw new EventoError(ErrorCode.MALFORMED_MESSAGE, 'JSON keys must not contain the NUL character');
+        }
+        stack.push({ value: item, depth: depth + 1 });
+      }
+    }
+  }
+}
+
+/** Parses a request body under the protocol's limits; throws MALFORMED_MESSAGE / PAYLOAD_TOO_LARGE. */
+export function parseRequestBody(bytes: Uint8Array, maxBytes: number = JsonLimits.maxBytes): unknown {
+  if (bytes.byteLength > maxBytes) {
+    throw new EventoError(ErrorCode.PAYLOAD_TOO_LARGE, `Body is larger than ${maxBytes} bytes`);
+  }
+  if (bytes.byteLength === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new EventoError(ErrorCode.MALFORMED_MESSAGE, 'Body is not valid UTF-8 JSON');
+  }
+  assertSafeJson(parsed);
+  return parsed;
+}

@@ -1,0 +1,137 @@
+import { type AppName, JsonLimits } from '@evento/contracts';
+import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
+import { BaseConfig } from '../config';
+import { HttpErrorFilter, HttpValidationPipe, RpcErrorFilter, RpcValidationPipe } from '../errors';
+import { bodyParserErrors, jsonGuard, operatorAuth } from '../http/http-guards';
+import { EventoNatsServer } from '../nats/evento-nats.server';
+import { SUITE_VERSION } from '../system/system.message.controller';
+
+export interface AppDefinition {
+  name: AppName;
+  title: string;
+  description: string;
+  module: DynamicModule;
+  config: BaseConfig;
+}
+
+/** Queue group of an app: replicas of one app share its subjects' messages. */
+export function queueGroupOf(app: AppName): string {
+  return `evento.${app}`;
+}
+
+/**
+ * Builds a hybrid app (HTTP + NATS microservice in the app's queue group) with the suite's
+ * logging, body limits, validation, error mapping, operator auth and Swagger, initialised and
+ * connected but not yet listening on HTTP.
+ */
+export async function createEventoApp(definition: AppDefinition): Promise<NestExpressApplication> {
+  const { config } = definition;
+  const app = await NestFactory.create<NestExpressApplication>(definition.module, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  const logger = new NestLogger('Bootstrap');
+
+  if (config.OPERATOR_TOKEN) {
+    app.use(operatorAuth(config.OPERATOR_TOKEN, { docsPublic: config.docsPublic }));
+  } else {
+    logger.warn('OPERATOR_TOKEN is not set: the HTTP API is open to anyone who can reach it');
+  }
+  app.use(json({ limit: JsonLimits.maxBytes }));
+  app.use(bodyParserErrors);
+  app.use(jsonGuard);
+  app.useGlobalPipes(new HttpValidationPipe());
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.disable('x-powered-by');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(definition.title)
+      .setDescription(definition.description)
+      .setVersion(SUITE_VERSION)
+      .addBearerAuth()
+      .build(),
+    { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}` },
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  // Own pipes and filters: the HTTP ones would turn validation errors into "Internal server error".
+  const microservice = app.connectMicroservice<MicroserviceOptions>(
+    {
+      strategy: new EventoNatsServer({
+        servers: config.natsServers,
+        name: `${config.INSTANCE_ID}:server`,
+        queue: queueGroupOf(definition.name),
+        user: config.NATS_USER,
+        pass: config.NATS_PASSWORD,
+        token: config.NATS_TOKEN,
+        drainTimeoutMs: Math.max(100, Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8)),
+      }),
+    },
+    { inheritAppConfig: false, deferInitialization: true },
+  );
+  registerMicroserviceLogging(microservice);
+  microservice.useGlobalPipes(new RpcValidationPipe());
+  microservice.useGlobalFilters(new RpcErrorFilter());
+
+  await app.init();
+  await app.startAllMicroservices();
+  return app;
+}
+
+/** Starts HTTP on the configured host and port; returns the URL it answers on. */
+export async function listen(app: INestApplication, config: BaseConfig): Promise<string> {
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  const host = config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST;
+  return `http://${host}:${address.port}`;
+}
+
+/**
+ * On SIGTERM or SIGINT: stop intake, finish in-flight work, close NATS and Postgres, exit 0.
+ * If that takes longer than SHUTDOWN_TIMEOUT_MS, exit 1 instead of hanging.
+ */
+export function closeOnSignals(app: INestApplication, config: BaseConfig): void {
+  const logger = new NestLogger('Shutdown');
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: draining`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    app
+      .close()
+      .then(() => {
+        logger.log('Closed cleanly');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error(`Shutdown failed: ${String(error)}`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+/** The whole life of an app process: validated config, app, HTTP, signals. */
+export async function runApp(definition: AppDefinition): Promise<void> {
+  const app = await createEventoApp(definition);
+  closeOnSignals(app, definition.config);
+  const url = await listen(app, definition.config);
+  new NestLogger('Bootstrap').log(
+    `${definition.name} ready at ${url} (docs ${url}/docs, health ${url}/health/ready), database ${definition.config.databaseUrlRedacted}`,
+  );
+}

@@ -1,0 +1,16 @@
+import { ConfigValidationError } from '../config';
+
+/**
+ * Runs an app's main and turns a boot failure into a clear message and exit code 1:
+ * invalid configuration lists every problem; anything else prints its message once.
+ */
+export function bootOrExit(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    const text =
+      error instanceof ConfigValidationError
+        ? error.message
+        : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${text}\n`);
+    process.exit(1);
+  });
+}

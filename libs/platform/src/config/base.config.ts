@@ -1,0 +1,150 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+export const PROFILES = ['development', 'test', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+
+/** Variables whose values are secrets: never logged, never returned. */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'OPERATOR_TOKEN'] as const;
+
+/**
+ * Settings every app reads from the environment. Each app extends it with its own
+ * variables and its own default port. Defaults fit a machine with NATS on
+ * nats://127.0.0.1:4222 and Postgres on 127.0.0.1:5432 (user postgres, trust auth).
+ */
+export class BaseConfig {
+  /** development: pretty logs, open docs; production: JSON logs, operator token required. */
+  @IsIn(PROFILES)
+  NODE_ENV: Profile = 'development';
+
+  @IsString()
+  @IsNotEmpty()
+  HTTP_HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT: number;
+
+  /** Comma-separated NATS server URLs. */
+  @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be one or more nats:// URLs separated by commas',
+  })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_USER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  NATS_TOKEN?: string;
+
+  @Matches(/^postgres(ql)?:\/\/\S+\/[A-Za-z0-9_-]+(\?\S*)?$/, {
+    message: 'DATABASE_URL must look like postgres://user[:password]@host:port/database',
+  })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/evento';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** Create the database at boot when it does not exist (needs the CREATEDB privilege). */
+  @Transform(toBool)
+  @IsBoolean()
+  DATABASE_CREATE = true;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** `pretty` for people, `json` for log collectors. Defaults to pretty in development. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
+  /** How long SIGTERM may take: stop intake, finish in-flight work, close connections. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** Timeout of each dependency check behind /health/ready. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  HEALTH_TIMEOUT_MS = 1_500;
+
+  /** Identifies this replica in logs and replies. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'INSTANCE_ID must be 1-128 of A-Z a-z 0-9 . _ : -' })
+  INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  /**
+   * Bearer token operators send to every HTTP endpoint but the health checks.
+   * Required in production; when unset elsewhere the HTTP API is open (a warning is logged).
+   */
+  @Transform(emptyToUndefined)
+  @ValidateIf((config: BaseConfig) => config.NODE_ENV === 'production' || config.OPERATOR_TOKEN !== undefined)
+  @IsString({ message: 'OPERATOR_TOKEN is required when NODE_ENV=production' })
+  @Matches(/^\S{16,}$/, { message: 'OPERATOR_TOKEN must be at least 16 characters without spaces' })
+  OPERATOR_TOKEN?: string;
+
+  /** Serve Swagger UI without the operator token. Defaults to true outside production. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  DOCS_PUBLIC?: boolean;
+
+  get natsServers(): string[] {
+    return this.NATS_URL.split(',').map((url) => url.trim());
+  }
+
+  get logFormat(): 'json' | 'pretty' {
+    return this.LOG_FORMAT ?? (this.NODE_ENV === 'development' ? 'pretty' : 'json');
+  }
+
+  get docsPublic(): boolean {
+    return this.DOCS_PUBLIC ?? this.NODE_ENV !== 'production';
+  }
+
+  /** The database URL with any password replaced, safe to print. */
+  get databaseUrlRedacted(): string {
+    return redactUrl(this.DATABASE_URL);
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}

@@ -1,0 +1,55 @@
+import { type ErrorBody, ErrorCode, EventoError, isErrorBody, type ErrorCode as Code } from '@evento/contracts';
+import { HttpException, type Logger, type ValidationError } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+
+const CODE_BY_HTTP_STATUS: Record<number, Code> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  409: ErrorCode.CONFLICT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  503: ErrorCode.UNAVAILABLE,
+  504: ErrorCode.DEADLINE_EXCEEDED,
+};
+
+/**
+ * Turns anything thrown into the protocol's error body. Known errors keep their code and
+ * message; unknown ones are logged with their stack under a fresh id, and only the id leaves.
+ */
+export function toErrorBody(exception: unknown, logger: Pick<Logger, 'error'>): ErrorBody {
+  if (exception instanceof EventoError) return exception.toBody();
+  if (exception instanceof RpcException) {
+    const inner = exception.getError();
+    if (isErrorBody(inner)) return inner;
+  }
+  if (exception instanceof HttpException) {
+    const code = CODE_BY_HTTP_STATUS[exception.getStatus()];
+    if (code) return { code, message: exception.message };
+  }
+  const errorId = randomUUID();
+  const error = exception instanceof Error ? exception : new Error(String(exception));
+  logger.error({ err: error, errorId }, `Unexpected error ${errorId}: ${error.message}`);
+  return { code: ErrorCode.INTERNAL, message: 'Internal error', errorId };
+}
+
+export interface FieldProblem {
+  property: string;
+  constraints: Record<string, string>;
+}
+
+/** Flattens class-validator's tree into `a.b.c` paths with their broken rules. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const property = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ property, constraints: error.constraints }] : [];
+    return own.concat(flattenValidationErrors(error.children ?? [], property));
+  });
+}
+
+export function validationFailed(errors: ValidationError[]): EventoError {
+  const problems = flattenValidationErrors(errors);
+  const summary = problems.flatMap((p) => Object.values(p.constraints)).slice(0, 5).join('; ');
+  return new EventoError(ErrorCode.VALIDATION_FAILED, summary || 'Invalid request', problems);
+}

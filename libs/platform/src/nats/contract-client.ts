@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import {
+  decodeReply,
+  ErrorCode,
+  type EventContract,
+  EventoError,
+  Headers,
+  type RequestContract,
+} from '@evento/contracts';
+import { randomUUID } from 'node:crypto';
+import { NatsConnectionService } from './nats-connection.service';
+
+export interface RequestOptions {
+  /** Milliseconds to wait for the reply (default 5000). Also sent as the absolute deadline. */
+  timeoutMs?: number;
+  requestId?: string;
+  correlationId?: string;
+}
+
+/**
+ * Sends requests and events through a contract, so the subject and the body types come
+ * from one definition: a wrong subject or body does not compile. Error replies are thrown
+ * as EventoError with the server's code.
+ */
+export class ContractClient {
+  constructor(private readonly nc: () => NatsConnection) {}
+
+  async request<Req extends object, Res>(
+    contract: RequestContract<Req, Res>,
+    body: Req,
+    options: RequestOptions = {},
+  ): Promise<Res> {
+    const timeout = options.timeoutMs ?? 5_000;
+    const h = natsHeaders();
+    h.set(Headers.requestId, options.requestId ?? randomUUID());
+    h.set(Headers.correlationId, options.correlationId ?? randomUUID());
+    h.set(Headers.deadline, String(Date.now() + timeout));
+    let replyText: string;
+    try {
+      const reply = await this.nc().request(contract.subject, JSON.stringify(body), { timeout, headers: h });
+      replyText = reply.string();
+    } catch (error) {
+      throw translateNatsError(error, contract.subject, timeout);
+    }
+    const envelope = decodeReply(replyText);
+    if ('error' in envelope) throw EventoError.fromBody(envelope.error);
+    return envelope.data as Res;
+  }
+
+  publish<Body extends object>(contract: EventContract<Body>, body: Body): void {
+    this.nc().publish(contract.subject, JSON.stringify(body));
+  }
+}
+
+function translateNatsError(error: unknown, subject: string, timeout: number): EventoError {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'NoRespondersError' || /no responders/i.test(message)) {
+    return new EventoError(ErrorCode.UNAVAILABLE, `No app answers on ${subject}`);
+  }
+  if (name === 'TimeoutError' || /timeout/i.test(message)) {
+    return new EventoError(ErrorCode.DEADLINE_EXCEEDED, `No reply on ${subject} within ${timeout} ms`);
+  }
+  return new EventoError(ErrorCode.UNAVAILABLE, `NATS request on ${subject} failed: ${message}`);
+}
+
+/** The contract client bound to the app's NATS connection. */
+@Injectable()
+export class EventoClient extends ContractClient {
+  constructor(natsConnection: NatsConnectionService) {
+    super(() => natsConnection.connection);
+  }
+}

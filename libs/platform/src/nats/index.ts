@@ -1,0 +1,4 @@
+export * from './nats-connection.service';
+export * from './contract-client';
+export * from './evento-nats.server';
+export * from './nats.module';
