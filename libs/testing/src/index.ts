@@ -1,1 +1,3 @@
 export * from './database';
+export * from './tcp-proxy';
+export * from './wait';

@@ -5,6 +5,8 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
 import { BaseConfig } from '../config';
 import { HttpErrorFilter, HttpValidationPipe, RpcErrorFilter, RpcValidationPipe } from '../errors';
@@ -91,7 +93,8 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
 /** Starts HTTP on the configured host and port; returns the URL it answers on. */
 export async function listen(app: INestApplication, config: BaseConfig): Promise<string> {
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
-  const address = app.getHttpServer().address() as { port: number };
+  const server = app.getHttpServer() as HttpServer;
+  const address = server.address() as AddressInfo;
   const host = config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST;
   return `http://${host}:${address.port}`;
 }

@@ -116,7 +116,7 @@ export class BaseConfig {
   OPERATOR_TOKEN?: string;
 
   /** Serve Swagger UI without the operator token. Defaults to true outside production. */
-  @Transform(toBool)
+  @Transform((params) => toBool({ value: emptyToUndefined(params) }))
   @IsOptional()
   @IsBoolean()
   DOCS_PUBLIC?: boolean;

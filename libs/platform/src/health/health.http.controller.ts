@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { BaseConfig } from '../config';
 import { NatsHealthIndicator } from './nats.health';
 
@@ -24,11 +25,18 @@ export class HealthHttpController {
   /** Postgres and NATS both answer within the timeout; 503 otherwise. */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     const timeout = this.config.HEALTH_TIMEOUT_MS;
-    return this.health.check([
-      () => this.database.pingCheck('database').withTimeout(timeout),
-      () => this.nats.pingCheck('nats', timeout),
-    ]);
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database').withTimeout(timeout),
+        () => this.nats.pingCheck('nats', timeout),
+      ]);
+    } catch (error) {
+      // Keep terminus' report (which dependency is down) instead of the generic error body.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Headers } from '@evento/contracts';
-import { Module } from '@nestjs/common';
+import { type ExecutionContext, Module } from '@nestjs/common';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type { NatsContext } from '@nestjs/microservices';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -47,8 +48,10 @@ export function correlationIdFrom(candidate: unknown): string {
         microservice: {
           customAttributeKeys: { reqId: 'correlationId' },
           customLogLevel: (_ctx, err) => (err ? 'warn' : 'debug'),
-          genReqId: (ctx) =>
-            correlationIdFrom(ctx.switchToRpc().getContext<NatsContext>().getHeaders()?.get(Headers.correlationId)),
+          genReqId: (ctx: ExecutionContext) => {
+            const headers = ctx.switchToRpc().getContext<NatsContext>().getHeaders() as MsgHdrs | undefined;
+            return correlationIdFrom(headers?.get(Headers.correlationId));
+          },
         },
       }),
     }),

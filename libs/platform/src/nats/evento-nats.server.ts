@@ -16,7 +16,7 @@ export class PlainJsonDeserializer implements Deserializer<Msg, IncomingRequest 
   private counter = 0;
 
   deserialize(message: Msg, options?: Record<string, unknown>): IncomingRequest | { pattern: string; data: unknown } {
-    const pattern = String(options?.channel ?? message.subject);
+    const pattern = typeof options?.channel === 'string' ? options.channel : message.subject;
     let data: unknown;
     try {
       data = parseRequestBody(message.data);
