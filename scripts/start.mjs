@@ -22,8 +22,6 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
-/* global AbortSignal */
-
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The suite's apps in start order, with their default HTTP ports. */

@@ -54,7 +54,12 @@ describe.each(APP_NAMES)('the %s app', (name) => {
 
   it('answers a NATS request through the contracts client', async () => {
     const reply = await client.request(SystemContracts.ping[name], { echo: 'hello' });
-    expect(reply).toMatchObject({ app: name, echo: 'hello', protocolVersion: 1, instanceId: running!.config.INSTANCE_ID });
+    expect(reply).toMatchObject({
+      app: name,
+      echo: 'hello',
+      protocolVersion: 1,
+      instanceId: running!.config.INSTANCE_ID,
+    });
   });
 
   it.each([

@@ -6,7 +6,8 @@ export function registryApp(config: RegistryConfig): AppDefinition {
   return {
     name: 'registry',
     title: 'Evento Registry',
-    description: 'Bundle sessions, the catalog of bundles, components, handlers and payloads, and the live cluster view.',
+    description:
+      'Bundle sessions, the catalog of bundles, components, handlers and payloads, and the live cluster view.',
     module: RegistryAppModule.register(config),
     config,
   };

@@ -32,10 +32,7 @@ export function decodeReply(text: string): ReplyEnvelope<unknown> {
  * database: nesting deeper than `maxDepth`, more than `maxNodes` values, and the NUL character
  * (Postgres rejects it in text and jsonb).
  */
-export function assertSafeJson(
-  value: unknown,
-  limits: { maxDepth: number; maxNodes: number } = JsonLimits,
-): void {
+export function assertSafeJson(value: unknown, limits: { maxDepth: number; maxNodes: number } = JsonLimits): void {
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   let nodes = 0;
   while (stack.length > 0) {

@@ -18,7 +18,7 @@ export class TcpProxy {
   async start(): Promise<number> {
     this.server = createServer((client) => this.accept(client));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return (this.server!.address() as AddressInfo).port;
+    return (this.server.address() as AddressInfo).port;
   }
 
   get port(): number {

@@ -5,12 +5,15 @@ import { ConfigValidationError } from '../config';
  * invalid configuration lists every problem; anything else prints its message once.
  */
 export function bootOrExit(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    const text =
-      error instanceof ConfigValidationError
-        ? error.message
-        : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
-    process.stderr.write(`${text}\n`);
-    process.exit(1);
-  });
+  // Promise.resolve().then(main) also catches errors main throws before its first await.
+  Promise.resolve()
+    .then(main)
+    .catch((error: unknown) => {
+      const text =
+        error instanceof ConfigValidationError
+          ? error.message
+          : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
+      process.stderr.write(`${text}\n`);
+      process.exit(1);
+    });
 }

@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
@@ -41,7 +52,7 @@ export class BaseConfig {
   HTTP_PORT: number;
 
   /** Comma-separated NATS server URLs. */
-  @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, {
+  @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(\s*,\s*(nats|tls|ws|wss):\/\/[^\s,]+)*$/, {
     message: 'NATS_URL must be one or more nats:// URLs separated by commas',
   })
   NATS_URL = 'nats://127.0.0.1:4222';

@@ -50,6 +50,9 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 
 export function validationFailed(errors: ValidationError[]): EventoError {
   const problems = flattenValidationErrors(errors);
-  const summary = problems.flatMap((p) => Object.values(p.constraints)).slice(0, 5).join('; ');
+  const summary = problems
+    .flatMap((p) => Object.values(p.constraints))
+    .slice(0, 5)
+    .join('; ');
   return new EventoError(ErrorCode.VALIDATION_FAILED, summary || 'Invalid request', problems);
 }

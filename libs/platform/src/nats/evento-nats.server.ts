@@ -1,6 +1,12 @@
 import { ErrorCode, type ErrorBody, EventoError, isErrorBody, parseRequestBody } from '@evento/contracts';
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
-import { type Deserializer, type IncomingRequest, type Serializer, ServerNats } from '@nestjs/microservices';
+import {
+  type Deserializer,
+  type IncomingRequest,
+  type NatsContext,
+  type Serializer,
+  ServerNats,
+} from '@nestjs/microservices';
 
 /** Stands in for a body that could not be read, so the handler's pipe can answer with its error. */
 export class UnreadableBody {
@@ -78,6 +84,7 @@ export class EventoNatsServer extends ServerNats {
   private readonly ownSubscriptions: Subscription[] = [];
   private inFlight = 0;
   private idle: Array<() => void> = [];
+  private readonly finishers = new WeakMap<Msg, () => void>();
 
   constructor(private readonly serverOptions: EventoNatsServerOptions) {
     super({
@@ -104,13 +111,42 @@ export class EventoNatsServer extends ServerNats {
   }
 
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
-    this.inFlight += 1;
+    // Nest resolves handleMessage before the handler's observable has produced its reply, so
+    // a request counts as in flight until its final reply packet is published.
+    const finish = this.track();
+    if (natsMsg.reply) this.finishers.set(natsMsg, finish);
     try {
       return (await super.handleMessage(channel, natsMsg)) as unknown;
+    } catch (error) {
+      finish();
+      throw error;
     } finally {
+      if (!natsMsg.reply) finish();
+    }
+  }
+
+  override getPublisher(natsMsg: Msg, id: string, ctx: NatsContext): (response: OutgoingPacket) => unknown {
+    const publish = super.getPublisher(natsMsg, id, ctx) as (response: OutgoingPacket) => unknown;
+    const finish = this.finishers.get(natsMsg);
+    return (packet: OutgoingPacket) => {
+      const result = publish(packet);
+      if (packet.isDisposed || packet.err !== undefined) {
+        this.finishers.delete(natsMsg);
+        finish?.();
+      }
+      return result;
+    };
+  }
+
+  private track(): () => void {
+    this.inFlight += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
       this.inFlight -= 1;
       if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
-    }
+    };
   }
 
   get inFlightCount(): number {

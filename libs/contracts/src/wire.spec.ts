@@ -1,0 +1,57 @@
+import { ErrorCode } from './errors';
+import { assertSafeJson, decodeReply, parseRequestBody } from './wire';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe('parseRequestBody', () => {
+  it('parses JSON objects and treats an empty body as {}', () => {
+    expect(parseRequestBody(bytes('{"a":[1,"x"]}'))).toEqual({ a: [1, 'x'] });
+    expect(parseRequestBody(new Uint8Array())).toEqual({});
+  });
+
+  it.each([
+    ['not JSON', bytes('{oops'), ErrorCode.MALFORMED_MESSAGE],
+    ['invalid UTF-8', new Uint8Array([0xff, 0xfe]), ErrorCode.MALFORMED_MESSAGE],
+    ['too large', bytes(`"${'x'.repeat(64)}"`), ErrorCode.PAYLOAD_TOO_LARGE],
+  ])('refuses a body that is %s', (_what, body, code) => {
+    expect(() => parseRequestBody(body, 32)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('assertSafeJson', () => {
+  it('accepts ordinary documents up to the limits', () => {
+    expect(() => assertSafeJson({ a: { b: [1, 2, { c: 'd' }] } }, { maxDepth: 4, maxNodes: 10 })).not.toThrow();
+  });
+
+  it('refuses nesting beyond the depth limit without recursing', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i += 1) deep = [deep];
+    expect(() => assertSafeJson(deep)).toThrow(/nested deeper/);
+  });
+
+  it('refuses documents with too many values', () => {
+    expect(() => assertSafeJson(new Array(20).fill(0), { maxDepth: 10, maxNodes: 10 })).toThrow(/more than 10/);
+  });
+
+  it('refuses the NUL character in values and keys', () => {
+    expect(() => assertSafeJson({ a: 'x\u0000' })).toThrow(/NUL/);
+    expect(() => assertSafeJson({ 'k\u0000': 1 })).toThrow(/NUL/);
+  });
+});
+
+describe('decodeReply', () => {
+  it('reads data and error envelopes', () => {
+    expect(decodeReply('{"data":{"x":1}}')).toEqual({ data: { x: 1 } });
+    expect(decodeReply('{"data":null}')).toEqual({ data: null });
+    expect(decodeReply('{"error":{"code":"CONFLICT","message":"m","details":{"v":3}}}')).toEqual({
+      error: { code: 'CONFLICT', message: 'm', details: { v: 3 } },
+    });
+  });
+
+  it('reports anything else as INTERNAL', () => {
+    expect(decodeReply('nope')).toMatchObject({ error: { code: ErrorCode.INTERNAL } });
+    expect(decodeReply('{"error":{"code":"MADE_UP","message":"m"}}')).toMatchObject({
+      error: { code: ErrorCode.INTERNAL },
+    });
+  });
+});

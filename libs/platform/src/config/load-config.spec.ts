@@ -1,0 +1,84 @@
+import { IsInt, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { BaseConfig } from './base.config';
+import { ConfigValidationError, loadConfig } from './load-config';
+
+class SampleConfig extends BaseConfig {
+  override HTTP_PORT = 3999;
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  SAMPLE_LIMIT = 5;
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults that fit the local machine', () => {
+    const config = loadConfig(SampleConfig, {}, {});
+    expect(config).toMatchObject({
+      HTTP_PORT: 3999,
+      NATS_URL: 'nats://127.0.0.1:4222',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/evento',
+      NODE_ENV: 'development',
+      SAMPLE_LIMIT: 5,
+    });
+    expect(config.logFormat).toBe('pretty');
+    expect(config.docsPublic).toBe(true);
+  });
+
+  it('reads and converts environment values, ignoring unrelated variables', () => {
+    const config = loadConfig(
+      SampleConfig,
+      {},
+      {
+        HTTP_PORT: '4000',
+        SAMPLE_LIMIT: '7',
+        DATABASE_CREATE: 'false',
+        NATS_URL: 'nats://a:4222, nats://b:4222',
+        PATH: '/usr/bin',
+      },
+    );
+    expect(config.HTTP_PORT).toBe(4000);
+    expect(config.SAMPLE_LIMIT).toBe(7);
+    expect(config.DATABASE_CREATE).toBe(false);
+    expect(config.natsServers).toEqual(['nats://a:4222', 'nats://b:4222']);
+    expect(config).not.toHaveProperty('PATH');
+  });
+
+  it('lists every problem at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig(SampleConfig, {}, { HTTP_PORT: 'eighty', SAMPLE_LIMIT: '0', NATS_URL: 'http://x', NODE_ENV: 'prod' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigValidationError);
+    const problems = (caught as ConfigValidationError).problems.join('\n');
+    for (const name of ['HTTP_PORT', 'SAMPLE_LIMIT', 'NATS_URL', 'NODE_ENV']) expect(problems).toContain(name);
+  });
+
+  it('requires an operator token in production and never echoes secrets', () => {
+    expect(() => loadConfig(SampleConfig, {}, { NODE_ENV: 'production' })).toThrow(/OPERATOR_TOKEN/);
+    const secret = 'postgres://u:hunter2-secret@db/evento with spaces';
+    try {
+      loadConfig(SampleConfig, {}, { DATABASE_URL: secret });
+      throw new Error('expected a validation error');
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain('hunter2');
+    }
+    const ok = loadConfig(SampleConfig, {}, { NODE_ENV: 'production', OPERATOR_TOKEN: 'a-long-enough-token-1234' });
+    expect(ok.logFormat).toBe('json');
+    expect(ok.docsPublic).toBe(false);
+  });
+
+  it('treats empty optional values as unset', () => {
+    const config = loadConfig(SampleConfig, {}, { DOCS_PUBLIC: '', LOG_FORMAT: '', NATS_TOKEN: '' });
+    expect(config.DOCS_PUBLIC).toBeUndefined();
+    expect(config.NATS_TOKEN).toBeUndefined();
+  });
+
+  it('redacts the database password for display', () => {
+    const config = loadConfig(SampleConfig, {}, { DATABASE_URL: 'postgres://evento:s3cret@db:5432/evento' });
+    expect(config.databaseUrlRedacted).toBe('postgres://evento:***@db:5432/evento');
+  });
+});
