@@ -2,6 +2,7 @@ import { type AppName, JsonLimits } from '@evento/contracts';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
@@ -82,6 +83,9 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
     { inheritAppConfig: false, deferInitialization: true },
   );
   registerMicroserviceLogging(microservice);
+  // Deferred initialisation would run every provider's init hooks a second time at listen();
+  // app.init() below already runs them for the shared container.
+  (microservice as INestMicroservice & { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
   microservice.useGlobalPipes(new RpcValidationPipe());
   microservice.useGlobalFilters(new RpcErrorFilter());
 

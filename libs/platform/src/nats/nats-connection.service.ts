@@ -25,6 +25,7 @@ export class NatsConnectionService implements OnModuleInit, OnApplicationShutdow
   constructor(private readonly config: BaseConfig) {}
 
   async onModuleInit(): Promise<void> {
+    if (this.nc) return;
     this.nc = await connect(natsConnectionOptions(this.config, `${this.config.INSTANCE_ID}:client`));
     void this.watchStatus(this.nc);
   }
