@@ -2,6 +2,7 @@ import { PlatformModule } from '@evento/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { EventStoreConfig } from './config/event-store.config';
 import { eventStoreMigrations } from './database/migrations';
+import { EventStoreModule } from './event-store.module';
 
 export const EVENT_STORE_SCHEMA = 'event_store';
 
@@ -16,6 +17,7 @@ export class EventStoreAppModule {
           config,
           database: { schema: EVENT_STORE_SCHEMA, entities: [], migrations: eventStoreMigrations },
         }),
+        EventStoreModule,
       ],
     };
   }

@@ -1,6 +1,33 @@
 import { BaseConfig } from '@evento/platform';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { ORDERING_MODES, type OrderingMode } from '@evento/contracts';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
 
 /** Environment of the event-store app; see the configuration table in the README. */
 export class EventStoreConfig extends BaseConfig {
   override HTTP_PORT = 3001;
+
+  /**
+   * CPES: appends serialised cluster-wide, cursor = position. APES: concurrent appends,
+   * readers see events in transaction order, cursor = "<txid>:<position>".
+   */
+  @IsIn(ORDERING_MODES)
+  EVENT_STORE_MODE: OrderingMode = 'CPES';
+
+  /** Most append requests written in one transaction (group commit). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  APPEND_MAX_BATCH = 500;
+
+  /** How often a waiting fetch re-reads when no notification woke it (milliseconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(5000)
+  FETCH_POLL_MS = 250;
 }

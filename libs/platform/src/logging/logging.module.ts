@@ -1,4 +1,4 @@
-import { Headers } from '@evento/contracts';
+import { ErrorCode, EventoError, Headers } from '@evento/contracts';
 import { type ExecutionContext, Module } from '@nestjs/common';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import type { NatsContext } from '@nestjs/microservices';
@@ -47,7 +47,9 @@ export function correlationIdFrom(candidate: unknown): string {
         },
         microservice: {
           customAttributeKeys: { reqId: 'correlationId' },
-          customLogLevel: (_ctx, err) => (err ? 'warn' : 'debug'),
+          // Domain errors (conflicts, validation) are answers, not failures of the server.
+          customLogLevel: (_ctx, err) =>
+            err && !(err instanceof EventoError && err.code !== ErrorCode.INTERNAL) ? 'warn' : 'debug',
           genReqId: (ctx: ExecutionContext) => {
             const headers = ctx.switchToRpc().getContext<NatsContext>().getHeaders() as MsgHdrs | undefined;
             return correlationIdFrom(headers?.get(Headers.correlationId));

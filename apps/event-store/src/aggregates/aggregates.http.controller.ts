@@ -1,0 +1,28 @@
+import { type SnapshotBody, type StoryResponse } from '@evento/contracts';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ParseAggregateIdPipe } from './aggregate-id.pipe';
+import { AggregatesService } from './aggregates.service';
+import { StoryQueryDto } from './dto/story.query.dto';
+
+@ApiTags('aggregates')
+@ApiBearerAuth()
+@Controller('aggregates')
+export class AggregatesHttpController {
+  constructor(private readonly aggregates: AggregatesService) {}
+
+  @Get(':aggregateId')
+  @ApiOperation({ summary: "An aggregate's story: its snapshot and the events after it (paged)" })
+  story(
+    @Param('aggregateId', ParseAggregateIdPipe) aggregateId: string,
+    @Query() query: StoryQueryDto,
+  ): Promise<StoryResponse> {
+    return this.aggregates.story({ aggregateId, ...query });
+  }
+
+  @Get(':aggregateId/snapshot')
+  @ApiOperation({ summary: "An aggregate's latest snapshot" })
+  snapshot(@Param('aggregateId', ParseAggregateIdPipe) aggregateId: string): Promise<SnapshotBody> {
+    return this.aggregates.loadSnapshot(aggregateId);
+  }
+}

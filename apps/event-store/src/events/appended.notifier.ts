@@ -1,0 +1,63 @@
+import { EventStoreContracts, type EventsAppended } from '@evento/contracts';
+import { EventoClient, NatsConnectionService } from '@evento/platform';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Subscription } from '@nats-io/transport-node';
+import { EventEmitter } from 'node:events';
+
+/**
+ * After each commit every replica learns that events were appended (a NATS fan-out, no queue
+ * group), so fetches waiting for new events on any replica wake within milliseconds.
+ */
+@Injectable()
+export class AppendedNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AppendedNotifier.name);
+  private readonly local = new EventEmitter().setMaxListeners(0);
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly nats: NatsConnectionService,
+    private readonly client: EventoClient,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.subscription = this.nats.connection.subscribe(EventStoreContracts.appended.subject, {
+      callback: (error, msg) => {
+        if (error) return;
+        try {
+          const body = JSON.parse(msg.string()) as EventsAppended;
+          if (Array.isArray(body.contexts)) this.local.emit('appended', body.contexts);
+        } catch {
+          this.logger.warn('Ignored an unreadable appended notification');
+        }
+      },
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  publish(contexts: string[], cursor: string): void {
+    // Local waiters first: no need to go through NATS to wake this replica's own fetches.
+    this.local.emit('appended', contexts);
+    this.client.publish(EventStoreContracts.appended, { contexts, cursor });
+  }
+
+  /** Resolves when events are appended in the context (or any, for `*`), or after `ms`. */
+  waitForAppend(context: string | undefined, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.local.off('appended', onAppended);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const onAppended = (contexts: string[]) => {
+        if (!context || context === '*' || contexts.includes(context)) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.local.on('appended', onAppended);
+      signal?.addEventListener('abort', done);
+    });
+  }
+}

@@ -1,0 +1,3 @@
+import { HeadRequest } from '@evento/contracts';
+
+export class HeadQueryDto extends HeadRequest {}

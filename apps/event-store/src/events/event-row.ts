@@ -1,0 +1,51 @@
+import type { OrderingMode, StoredEvent } from '@evento/contracts';
+import { formatCursor } from './cursor';
+
+/** An events row as the repository selects it. */
+export interface EventRow {
+  position: string;
+  tx_id: string;
+  event_id: string;
+  aggregate_id: string | null;
+  aggregate_version: number | null;
+  context: string;
+  event_name: string;
+  payload: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  deleted_at: Date | null;
+  /** Byte size of payload + metadata as stored, to bound replies without re-serialising. */
+  size: number;
+}
+
+export const EVENT_COLUMNS = `position::text AS position, tx_id::text AS tx_id, event_id, aggregate_id,
+  aggregate_version, context, event_name, payload, metadata, created_at, deleted_at,
+  (octet_length(payload::text) + octet_length(metadata::text) + 300) AS size`;
+
+export function toStoredEvent(row: EventRow, mode: OrderingMode): StoredEvent {
+  return {
+    position: row.position,
+    cursor: formatCursor(mode, row.tx_id, row.position),
+    eventId: row.event_id,
+    aggregateId: row.aggregate_id,
+    aggregateVersion: row.aggregate_version,
+    context: row.context,
+    eventName: row.event_name,
+    payload: row.payload,
+    metadata: row.metadata,
+    createdAt: row.created_at.toISOString(),
+    deletedAt: row.deleted_at ? row.deleted_at.toISOString() : null,
+  };
+}
+
+/** Keeps rows in order while they fit the byte budget (always at least one). */
+export function withinBytes<T extends { size: number }>(rows: T[], maxBytes: number): T[] {
+  let total = 0;
+  const kept: T[] = [];
+  for (const row of rows) {
+    total += Number(row.size);
+    if (kept.length > 0 && total > maxBytes) break;
+    kept.push(row);
+  }
+  return kept;
+}

@@ -1,0 +1,230 @@
+import type { AppendRequest, OrderingMode } from '@evento/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { Cursor } from './cursor';
+import { EVENT_COLUMNS, type EventRow } from './event-row';
+
+export type AppendResult =
+  | { status: 'ok'; positions: string[]; version: number }
+  | { status: 'duplicate'; positions: string[]; version: number; txId: string }
+  | { status: 'conflict'; actual: number; deleted: boolean; reason: string };
+
+export interface BatchOutcome {
+  results: AppendResult[];
+  txId: string | null;
+}
+
+export interface ReadFilter {
+  context?: string;
+  eventNames?: string[];
+}
+
+export interface SearchFilter extends ReadFilter {
+  aggregateId?: string;
+  eventName?: string;
+  fromPosition?: string;
+  toPosition?: string;
+  from?: string;
+  to?: string;
+  text?: string;
+}
+
+export interface AggregateRow {
+  version: number;
+  deleted_at: Date | null;
+  deleted_by: string | null;
+}
+
+export interface SnapshotRow {
+  version: number;
+  state: Record<string, unknown>;
+  updated_at: Date;
+}
+
+export interface DeletionRow {
+  version: number;
+  deleted_at: Date;
+  deleted_by: string;
+  deleted_now: boolean;
+}
+
+/** The only place that touches the event_store tables. */
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Appends a whole batch in one statement, hence one transaction: acknowledged means
+   * committed. `serialized` takes the cluster-wide lock (CPES).
+   */
+  async appendBatch(requests: AppendRequest[], serialized: boolean): Promise<BatchOutcome> {
+    const rows = await this.db.query<Array<{ outcome: BatchOutcome }>>(
+      'SELECT "event_store"."append_batch"($1::jsonb, $2) AS outcome',
+      [JSON.stringify(requests), serialized],
+    );
+    return rows[0].outcome;
+  }
+
+  async read(after: Cursor, filter: ReadFilter, limit: number, mode: OrderingMode): Promise<EventRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (mode === 'CPES') {
+      params.push(after.position);
+      where.push(`position > $${params.length}::bigint`);
+    } else {
+      params.push(after.txId, after.position);
+      where.push(`(tx_id, position) > ($${params.length - 1}::text::xid8, $${params.length}::bigint)`);
+      // Only rows whose writing transactions, and every older one, have finished.
+      where.push('tx_id < pg_snapshot_xmin(pg_current_snapshot())');
+    }
+    this.addReadFilter(filter, where, params);
+    params.push(limit);
+    const order = mode === 'CPES' ? 'position' : 'tx_id, position';
+    return this.db.query<EventRow[]>(
+      `SELECT ${EVENT_COLUMNS} FROM "event_store"."events" WHERE ${where.join(' AND ')}
+       ORDER BY ${order} LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async head(filter: ReadFilter, mode: OrderingMode): Promise<{ position: string; tx_id: string } | undefined> {
+    const params: unknown[] = [];
+    const where: string[] = ['true'];
+    if (mode === 'APES') where.push('tx_id < pg_snapshot_xmin(pg_current_snapshot())');
+    this.addReadFilter(filter, where, params);
+    const order = mode === 'CPES' ? 'position DESC' : 'tx_id DESC, position DESC';
+    const rows = await this.db.query<Array<{ position: string; tx_id: string }>>(
+      `SELECT position::text AS position, tx_id::text AS tx_id FROM "event_store"."events"
+       WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT 1`,
+      params,
+    );
+    return rows[0];
+  }
+
+  async aggregate(aggregateId: string): Promise<AggregateRow | undefined> {
+    const rows = await this.db.query<AggregateRow[]>(
+      'SELECT version, deleted_at, deleted_by FROM "event_store"."aggregates" WHERE aggregate_id = $1',
+      [aggregateId],
+    );
+    return rows[0];
+  }
+
+  async aggregateEvents(aggregateId: string, afterVersion: number, limit: number): Promise<EventRow[]> {
+    return this.db.query<EventRow[]>(
+      `SELECT ${EVENT_COLUMNS} FROM "event_store"."events"
+       WHERE aggregate_id = $1 AND aggregate_version > $2 ORDER BY aggregate_version LIMIT $3`,
+      [aggregateId, afterVersion, limit],
+    );
+  }
+
+  async snapshot(aggregateId: string): Promise<SnapshotRow | undefined> {
+    const rows = await this.db.query<SnapshotRow[]>(
+      'SELECT version, state, updated_at FROM "event_store"."snapshots" WHERE aggregate_id = $1',
+      [aggregateId],
+    );
+    return rows[0];
+  }
+
+  /** Stores the snapshot unless one at the same or a newer version is there; returns the version kept. */
+  async saveSnapshot(
+    aggregateId: string,
+    version: number,
+    state: Record<string, unknown>,
+  ): Promise<{ stored: boolean; version: number }> {
+    const rows = await this.db.query<Array<{ stored: boolean; version: number }>>(
+      `WITH upsert AS (
+         INSERT INTO "event_store"."snapshots" (aggregate_id, version, state) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
+         WHERE "event_store"."snapshots".version < EXCLUDED.version
+         RETURNING version)
+       SELECT true AS stored, version FROM upsert
+       UNION ALL
+       SELECT false, version FROM "event_store"."snapshots" WHERE aggregate_id = $1 AND NOT EXISTS (SELECT 1 FROM upsert)`,
+      [aggregateId, version, JSON.stringify(state)],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Marks the aggregate, its events and its snapshot deleted, under the same lock appends
+   * take, so no append slips in between. Returns undefined when the aggregate is unknown.
+   */
+  async markDeleted(
+    aggregateId: string,
+    deletedBy: string,
+    reason: string | undefined,
+    serialized: boolean,
+  ): Promise<DeletionRow | undefined> {
+    return this.db.transaction(async (manager) => {
+      const lockKey = serialized ? 'evento:event-store:append' : aggregateId;
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey]);
+      const [updated] = await manager.query<[Array<Omit<DeletionRow, 'deleted_now'>>, number]>(
+        `UPDATE "event_store"."aggregates" SET deleted_at = now(), deleted_by = $2, delete_reason = $3
+         WHERE aggregate_id = $1 AND deleted_at IS NULL RETURNING version, deleted_at, deleted_by`,
+        [aggregateId, deletedBy, reason ?? null],
+      );
+      const row = updated[0];
+      if (!row) {
+        const existing = await manager.query<Array<Omit<DeletionRow, 'deleted_now'>>>(
+          'SELECT version, deleted_at, deleted_by FROM "event_store"."aggregates" WHERE aggregate_id = $1',
+          [aggregateId],
+        );
+        return existing[0] ? { ...existing[0], deleted_now: false } : undefined;
+      }
+      await manager.query('UPDATE "event_store"."events" SET deleted_at = $2 WHERE aggregate_id = $1', [
+        aggregateId,
+        row.deleted_at,
+      ]);
+      await manager.query('UPDATE "event_store"."snapshots" SET deleted_at = $2 WHERE aggregate_id = $1', [
+        aggregateId,
+        row.deleted_at,
+      ]);
+      return { ...row, deleted_now: true };
+    });
+  }
+
+  async search(
+    filter: SearchFilter,
+    offset: number,
+    limit: number,
+    order: 'asc' | 'desc',
+  ): Promise<{ rows: EventRow[]; total: number }> {
+    const params: unknown[] = [];
+    const where: string[] = ['true'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.aggregateId) add('aggregate_id = ?', filter.aggregateId);
+    if (filter.eventName) add('event_name = ?', filter.eventName);
+    if (filter.context) add('context = ?', filter.context);
+    if (filter.fromPosition) add('position >= ?::bigint', filter.fromPosition);
+    if (filter.toPosition) add('position <= ?::bigint', filter.toPosition);
+    if (filter.from) add('created_at >= ?::timestamptz', filter.from);
+    if (filter.to) add('created_at < ?::timestamptz', filter.to);
+    if (filter.text) add(`payload::text ILIKE ? ESCAPE '\\'`, `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const whereSql = where.join(' AND ');
+    const counted = await this.db.query<Array<{ total: number }>>(
+      `SELECT count(*)::int AS total FROM "event_store"."events" WHERE ${whereSql}`,
+      params,
+    );
+    const rows = await this.db.query<EventRow[]>(
+      `SELECT ${EVENT_COLUMNS} FROM "event_store"."events" WHERE ${whereSql}
+       ORDER BY position ${order === 'desc' ? 'DESC' : 'ASC'} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
+    );
+    return { rows, total: counted[0].total };
+  }
+
+  private addReadFilter(filter: ReadFilter, where: string[], params: unknown[]): void {
+    if (filter.context && filter.context !== '*') {
+      params.push(filter.context);
+      where.push(`context = $${params.length}`);
+    }
+    if (filter.eventNames && filter.eventNames.length > 0) {
+      params.push(filter.eventNames);
+      where.push(`event_name = ANY($${params.length}::text[])`);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import {
+  type AppendRequest,
+  type AppendResponse,
+  DEFAULT_CONTEXT,
+  ErrorCode,
+  EventoError,
+  type FetchRequest,
+  type FetchResponse,
+  type HeadRequest,
+  type HeadResponse,
+  MAX_EVENT_BYTES,
+  MAX_REPLY_BYTES,
+  type SearchEventsRequest,
+  type SearchEventsResponse,
+} from '@evento/contracts';
+import { Injectable } from '@nestjs/common';
+import { EventStoreConfig } from '../config/event-store.config';
+import { AppendBatcher } from './append-batcher';
+import { AppendedNotifier } from './appended.notifier';
+import { formatCursor, parseCursor } from './cursor';
+import { toStoredEvent, withinBytes } from './event-row';
+import { EventsRepository } from './events.repository';
+
+const DEFAULT_FETCH_LIMIT = 500;
+
+@Injectable()
+export class EventsService {
+  private readonly batcher: AppendBatcher;
+
+  constructor(
+    private readonly repository: EventsRepository,
+    private readonly notifier: AppendedNotifier,
+    private readonly config: EventStoreConfig,
+  ) {
+    this.batcher = new AppendBatcher(
+      (requests) => this.repository.appendBatch(requests, this.serialized),
+      config.APPEND_MAX_BATCH,
+    );
+  }
+
+  private get serialized(): boolean {
+    return this.config.EVENT_STORE_MODE === 'CPES';
+  }
+
+  async append(request: AppendRequest): Promise<AppendResponse> {
+    for (const event of request.events) {
+      const bytes =
+        Buffer.byteLength(JSON.stringify(event.payload)) + Buffer.byteLength(JSON.stringify(event.metadata ?? {}));
+      if (bytes > MAX_EVENT_BYTES) {
+        throw new EventoError(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          `Event ${event.eventId} is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`,
+          {
+            eventId: event.eventId,
+            bytes,
+            limit: MAX_EVENT_BYTES,
+          },
+        );
+      }
+    }
+    const ids = new Set(request.events.map((event) => event.eventId));
+    if (ids.size !== request.events.length) {
+      throw new EventoError(ErrorCode.VALIDATION_FAILED, 'Event ids must be unique within an append');
+    }
+    if (!request.aggregateId && request.expectedVersion !== undefined && request.expectedVersion !== 'any') {
+      throw new EventoError(ErrorCode.VALIDATION_FAILED, 'expectedVersion needs an aggregateId');
+    }
+    const { result, txId } = await this.batcher.append(request);
+    if (result.status === 'conflict') {
+      throw new EventoError(ErrorCode.CONFLICT, `Append refused: ${result.reason}`, {
+        aggregateId: request.aggregateId,
+        expectedVersion: request.expectedVersion ?? 'any',
+        actualVersion: result.actual,
+        deleted: result.deleted,
+      });
+    }
+    const last = result.positions[result.positions.length - 1];
+    const writer = result.status === 'duplicate' ? result.txId : (txId ?? '0');
+    const cursor = formatCursor(this.config.EVENT_STORE_MODE, writer, last);
+    if (result.status === 'ok') {
+      const contexts = [...new Set(request.events.map((event) => event.context ?? DEFAULT_CONTEXT))];
+      this.notifier.publish(contexts, cursor);
+    }
+    return { positions: result.positions, version: result.version, cursor, duplicate: result.status === 'duplicate' };
+  }
+
+  async fetch(request: FetchRequest): Promise<FetchResponse> {
+    const mode = this.config.EVENT_STORE_MODE;
+    const after = parseCursor(request.after, mode);
+    const filter = { context: request.context, eventNames: request.eventNames };
+    const limit = request.limit ?? DEFAULT_FETCH_LIMIT;
+    const maxBytes = request.maxBytes ?? MAX_REPLY_BYTES;
+    const deadline = Date.now() + (request.waitMs ?? 0);
+    for (;;) {
+      const rows = withinBytes(await this.repository.read(after, filter, limit, mode), maxBytes);
+      const remaining = deadline - Date.now();
+      if (rows.length > 0 || remaining <= 0) {
+        const events = rows.map((row) => toStoredEvent(row, mode));
+        return { events, cursor: events.length > 0 ? events[events.length - 1].cursor : (request.after ?? '') };
+      }
+      // Woken by a commit notification; the poll interval covers APES, where a committed event
+      // becomes readable only once older transactions finish, and a lost notification.
+      await this.notifier.waitForAppend(request.context, Math.min(remaining, this.config.FETCH_POLL_MS));
+    }
+  }
+
+  async head(request: HeadRequest): Promise<HeadResponse> {
+    const mode = this.config.EVENT_STORE_MODE;
+    const row = await this.repository.head({ context: request.context }, mode);
+    return row
+      ? { cursor: formatCursor(mode, row.tx_id, row.position), position: row.position }
+      : { cursor: '', position: '0' };
+  }
+
+  async search(request: SearchEventsRequest): Promise<SearchEventsResponse> {
+    const page = request.page ?? 1;
+    const pageSize = request.pageSize ?? 50;
+    const { rows, total } = await this.repository.search(
+      request,
+      (page - 1) * pageSize,
+      pageSize,
+      request.order ?? 'asc',
+    );
+    const kept = withinBytes(rows, MAX_REPLY_BYTES);
+    return {
+      items: kept.map((row) => toStoredEvent(row, this.config.EVENT_STORE_MODE)),
+      page,
+      pageSize,
+      total,
+      truncated: kept.length < rows.length,
+    };
+  }
+}

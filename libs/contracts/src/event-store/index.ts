@@ -1,0 +1,39 @@
+import { defineEvent, defineRequest } from '../contract';
+import { SUBJECT_PREFIX } from '../protocol';
+import {
+  DeleteAggregateRequest,
+  DeleteAggregateResponse,
+  LoadSnapshotRequest,
+  LoadStoryRequest,
+  SaveSnapshotRequest,
+  SaveSnapshotResponse,
+  SnapshotBody,
+  StoryResponse,
+} from './aggregates';
+import { AppendRequest, AppendResponse, FetchRequest, FetchResponse, HeadRequest, HeadResponse } from './events';
+import { SearchEventsRequest, SearchEventsResponse } from './search';
+
+export * from './events';
+export * from './aggregates';
+export * from './search';
+
+/** Published after every commit: which contexts got events, and the newest cursor. */
+export class EventsAppended {
+  contexts: string[];
+  cursor: string;
+}
+
+const ES = `${SUBJECT_PREFIX}.event-store` as const;
+
+export const EventStoreContracts = {
+  append: defineRequest(`${ES}.events.append`, AppendRequest, AppendResponse),
+  fetch: defineRequest(`${ES}.events.fetch`, FetchRequest, FetchResponse),
+  head: defineRequest(`${ES}.events.head`, HeadRequest, HeadResponse),
+  search: defineRequest(`${ES}.events.search`, SearchEventsRequest, SearchEventsResponse),
+  loadStory: defineRequest(`${ES}.aggregates.story`, LoadStoryRequest, StoryResponse),
+  saveSnapshot: defineRequest(`${ES}.snapshots.save`, SaveSnapshotRequest, SaveSnapshotResponse),
+  loadSnapshot: defineRequest(`${ES}.snapshots.load`, LoadSnapshotRequest, SnapshotBody),
+  deleteAggregate: defineRequest(`${ES}.aggregates.delete`, DeleteAggregateRequest, DeleteAggregateResponse),
+  /** Fan-out notification to every event-store replica and any interested reader. */
+  appended: defineEvent(`${ES}.events.appended`, EventsAppended),
+} as const;
