@@ -1,5 +1,5 @@
 import { defineRequest, definedSubjectList } from './contract';
-import { SystemContracts } from './system/ping';
+import { SystemContracts } from './system/ping.contract';
 
 class Body {}
 

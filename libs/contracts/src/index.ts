@@ -3,5 +3,5 @@ export * from './protocol';
 export * from './errors';
 export * from './contract';
 export * from './wire';
-export * from './system/ping';
+export * from './system/ping.contract';
 export * from './event-store';

@@ -9,13 +9,20 @@ import {
   SaveSnapshotResponse,
   SnapshotBody,
   StoryResponse,
-} from './aggregates';
-import { AppendRequest, AppendResponse, FetchRequest, FetchResponse, HeadRequest, HeadResponse } from './events';
-import { SearchEventsRequest, SearchEventsResponse } from './search';
+} from './aggregates.contract';
+import {
+  AppendRequest,
+  AppendResponse,
+  FetchRequest,
+  FetchResponse,
+  HeadRequest,
+  HeadResponse,
+} from './events.contract';
+import { SearchEventsRequest, SearchEventsResponse } from './search.contract';
 
-export * from './events';
-export * from './aggregates';
-export * from './search';
+export * from './events.contract';
+export * from './aggregates.contract';
+export * from './search.contract';
 
 /** Published after every commit: which contexts got events, and the newest cursor. */
 export class EventsAppended {

@@ -1,5 +1,5 @@
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { NAME_PATTERN, type StoredEvent } from './events';
+import { NAME_PATTERN, type StoredEvent } from './events.contract';
 
 export class LoadStoryRequest {
   @Matches(NAME_PATTERN, { message: 'aggregateId must be 1-200 printable characters without spaces' })

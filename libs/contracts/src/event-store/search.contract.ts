@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { NAME_PATTERN, type StoredEvent } from './events';
+import { NAME_PATTERN, type StoredEvent } from './events.contract';
 
 const POSITION = /^\d{1,19}$/;
 
