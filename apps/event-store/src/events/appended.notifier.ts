@@ -43,21 +43,22 @@ export class AppendedNotifier implements OnApplicationBootstrap, OnApplicationSh
     this.client.publish(EventStoreContracts.appended, { contexts, cursor });
   }
 
-  /** Resolves when events are appended in the context (or any, for `*`), or after `ms`. */
-  waitForAppend(context: string | undefined, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves true when events are appended in the context (or any, for `*`), false when `ms`
+   * passed first.
+   */
+  waitForAppend(context: string | undefined, ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (appended: boolean) => {
         clearTimeout(timer);
         this.local.off('appended', onAppended);
-        signal?.removeEventListener('abort', done);
-        resolve();
+        resolve(appended);
       };
       const onAppended = (contexts: string[]) => {
-        if (!context || context === '*' || contexts.includes(context)) done();
+        if (!context || context === '*' || contexts.includes(context)) done(true);
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => done(false), ms);
       this.local.on('appended', onAppended);
-      signal?.addEventListener('abort', done);
     });
   }
 }

@@ -91,6 +91,7 @@ export class EventsService {
     const limit = request.limit ?? DEFAULT_FETCH_LIMIT;
     const maxBytes = request.maxBytes ?? MAX_REPLY_BYTES;
     const deadline = Date.now() + (request.waitMs ?? 0);
+    let recheckMs = 0;
     for (;;) {
       const rows = withinBytes(await this.repository.read(after, filter, limit, mode), maxBytes);
       const remaining = deadline - Date.now();
@@ -98,9 +99,19 @@ export class EventsService {
         const events = rows.map((row) => toStoredEvent(row, mode));
         return { events, cursor: events.length > 0 ? events[events.length - 1].cursor : (request.after ?? '') };
       }
-      // Woken by a commit notification; the poll interval covers APES, where a committed event
-      // becomes readable only once older transactions finish, and a lost notification.
-      await this.notifier.waitForAppend(request.context, Math.min(remaining, this.config.FETCH_POLL_MS));
+      if (recheckMs > 0) {
+        // Told of a commit we cannot read yet (APES: an older transaction is still open):
+        // look again soon, backing off, rather than waiting for the next notification.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(recheckMs, remaining)));
+        recheckMs = recheckMs * 2 > this.config.FETCH_POLL_MS ? 0 : recheckMs * 2;
+        continue;
+      }
+      // Woken by a commit notification; the poll interval covers a lost notification.
+      const appended = await this.notifier.waitForAppend(
+        request.context,
+        Math.min(remaining, this.config.FETCH_POLL_MS),
+      );
+      if (appended) recheckMs = 2;
     }
   }
 
