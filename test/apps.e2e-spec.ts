@@ -1,10 +1,9 @@
 import { APP_NAMES, ErrorCode, EventoError, SystemContracts } from '@evento/contracts';
 import { ContractClient } from '@evento/platform';
-import { dropDatabase, freshDatabaseUrl, queryDatabase, TcpProxy, waitFor } from '@evento/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { dropDatabase, freshDatabaseUrl, queryDatabase, TcpProxy, waitFor, connectTestNats } from '@evento/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { APPS, type RunningApp, startApp } from './support/apps';
 
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 async function rawRequest(nc: NatsConnection, subject: string, body: string): Promise<unknown> {
   const reply = await nc.request(subject, body, { timeout: 3_000 });
@@ -24,7 +23,7 @@ describe.each(APP_NAMES)('the %s app', (name) => {
   let running: RunningApp | undefined;
 
   beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL });
+    nc = await connectTestNats();
     client = new ContractClient(() => nc);
     proxy = new TcpProxy('127.0.0.1', 5432);
     const port = await proxy.start();

@@ -8,8 +8,8 @@ import {
   loadConfig,
   PlatformModule,
 } from '@evento/platform';
-import { dropDatabase, freshDatabaseUrl, queryDatabase } from '@evento/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { dropDatabase, freshDatabaseUrl, queryDatabase, connectTestNats } from '@evento/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
@@ -64,7 +64,7 @@ describe('the platform every app runs on', () => {
   const databases: string[] = [];
 
   beforeAll(async () => {
-    nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+    nc = await connectTestNats();
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { ErrorCode, EventStoreContracts } from '@evento/contracts';
 import { ContractClient } from '@evento/platform';
-import { dropDatabase, freshDatabaseUrl } from '@evento/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { dropDatabase, freshDatabaseUrl, connectTestNats } from '@evento/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { type RunningApp, startApp } from '../support/apps';
 
 describe.each(['CPES', 'APES'])('event store basics in %s mode', (mode) => {
@@ -11,7 +11,7 @@ describe.each(['CPES', 'APES'])('event store basics in %s mode', (mode) => {
   const url = freshDatabaseUrl('es_smoke');
 
   beforeAll(async () => {
-    nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+    nc = await connectTestNats();
     client = new ContractClient(() => nc);
     running = await startApp('event-store', { DATABASE_URL: url, EVENT_STORE_MODE: mode });
   });

@@ -1,4 +1,5 @@
 import type { AppName } from '@evento/contracts';
+import { TEST_SUBJECT_PREFIX } from '@evento/testing';
 import { type AppDefinition, type BaseConfig, createEventoApp, listen, loadConfig } from '@evento/platform';
 import type { INestApplication } from '@nestjs/common';
 import { eventStoreApp } from '../../apps/event-store/src/app.definition';
@@ -24,6 +25,7 @@ export const APPS: Record<AppName, { schema: string; define: (env: Record<string
 /** Quiet, random-port settings for apps under test; callers add DATABASE_URL and the rest. */
 export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
+  NATS_SUBJECT_PREFIX: TEST_SUBJECT_PREFIX,
   HTTP_PORT: '0',
   LOG_LEVEL: 'warn',
   LOG_FORMAT: 'json',

@@ -1,3 +1,4 @@
 export * from './database';
 export * from './tcp-proxy';
 export * from './wait';
+export * from './nats';

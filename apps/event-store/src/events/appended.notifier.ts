@@ -1,5 +1,5 @@
 import { EventStoreContracts, type EventsAppended } from '@evento/contracts';
-import { EventoClient, NatsConnectionService } from '@evento/platform';
+import { BaseConfig, EventoClient, NatsConnectionService } from '@evento/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { EventEmitter } from 'node:events';
@@ -17,10 +17,11 @@ export class AppendedNotifier implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly nats: NatsConnectionService,
     private readonly client: EventoClient,
+    private readonly config: BaseConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.nats.connection.subscribe(EventStoreContracts.appended.subject, {
+    this.subscription = this.nats.connection.subscribe(this.config.subject(EventStoreContracts.appended.subject), {
       callback: (error, msg) => {
         if (error) return;
         try {

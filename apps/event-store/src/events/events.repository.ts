@@ -80,7 +80,8 @@ export class EventsRepository {
     }
     this.addReadFilter(filter, where, params);
     params.push(limit);
-    const order = mode === 'CPES' ? 'position' : 'tx_id, position';
+    // Qualified: a bare `position` would name the text output column and sort "10" before "9".
+    const order = mode === 'CPES' ? 'events.position' : 'events.tx_id, events.position';
     return this.db.query<EventRow[]>(
       `SELECT ${EVENT_COLUMNS} FROM "event_store"."events" WHERE ${where.join(' AND ')}
        ORDER BY ${order} LIMIT $${params.length}`,
@@ -93,7 +94,7 @@ export class EventsRepository {
     const where: string[] = ['true'];
     if (mode === 'APES') where.push('tx_id < pg_snapshot_xmin(pg_current_snapshot())');
     this.addReadFilter(filter, where, params);
-    const order = mode === 'CPES' ? 'position DESC' : 'tx_id DESC, position DESC';
+    const order = mode === 'CPES' ? 'events.position DESC' : 'events.tx_id DESC, events.position DESC';
     const rows = await this.db.query<Array<{ position: string; tx_id: string }>>(
       `SELECT position::text AS position, tx_id::text AS tx_id FROM "event_store"."events"
        WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT 1`,
@@ -211,7 +212,7 @@ export class EventsRepository {
     );
     const rows = await this.db.query<EventRow[]>(
       `SELECT ${EVENT_COLUMNS} FROM "event_store"."events" WHERE ${whereSql}
-       ORDER BY position ${order === 'desc' ? 'DESC' : 'ASC'} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+       ORDER BY events.position ${order === 'desc' ? 'DESC' : 'ASC'} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
       [...params, offset, limit],
     );
     return { rows, total: counted[0].total };

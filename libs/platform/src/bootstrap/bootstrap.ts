@@ -78,6 +78,7 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
         pass: config.NATS_PASSWORD,
         token: config.NATS_TOKEN,
         drainTimeoutMs: Math.max(100, Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8)),
+        subjectPrefix: config.NATS_SUBJECT_PREFIX,
       }),
     },
     { inheritAppConfig: false, deferInitialization: true },

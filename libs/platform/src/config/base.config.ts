@@ -72,6 +72,18 @@ export class BaseConfig {
   @IsString()
   NATS_TOKEN?: string;
 
+  /**
+   * Prefix for every subject this suite serves and uses (`<prefix>.evento.v1.…`), so several
+   * suites or test runs can share one NATS without seeing each other's messages. Bundles use
+   * the same prefix. Unset: no prefix.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,64}(\.[a-z0-9-]{1,64}){0,3}$/, {
+    message: 'NATS_SUBJECT_PREFIX must be dot-separated tokens of a-z 0-9 -',
+  })
+  NATS_SUBJECT_PREFIX?: string;
+
   @Matches(/^postgres(ql)?:\/\/\S+\/[A-Za-z0-9_-]+(\?\S*)?$/, {
     message: 'DATABASE_URL must look like postgres://user[:password]@host:port/database',
   })
@@ -132,6 +144,11 @@ export class BaseConfig {
   @IsBoolean()
   DOCS_PUBLIC?: boolean;
 
+  /** The subject as this suite uses it on NATS (with NATS_SUBJECT_PREFIX when set). */
+  subject(base: string): string {
+    return withSubjectPrefix(this.NATS_SUBJECT_PREFIX, base);
+  }
+
   get natsServers(): string[] {
     return this.NATS_URL.split(',').map((url) => url.trim());
   }
@@ -148,6 +165,10 @@ export class BaseConfig {
   get databaseUrlRedacted(): string {
     return redactUrl(this.DATABASE_URL);
   }
+}
+
+export function withSubjectPrefix(prefix: string | undefined, subject: string): string {
+  return prefix ? `${prefix}.${subject}` : subject;
 }
 
 export function redactUrl(url: string): string {

@@ -9,6 +9,7 @@ import {
   type RequestContract,
 } from '@evento/contracts';
 import { randomUUID } from 'node:crypto';
+import { BaseConfig, withSubjectPrefix } from '../config';
 import { NatsConnectionService } from './nats-connection.service';
 
 export interface RequestOptions {
@@ -24,7 +25,11 @@ export interface RequestOptions {
  * as EventoError with the server's code.
  */
 export class ContractClient {
-  constructor(private readonly nc: () => NatsConnection) {}
+  /** `subjectPrefix`: the suite's NATS_SUBJECT_PREFIX, when it runs under one. */
+  constructor(
+    private readonly nc: () => NatsConnection,
+    private readonly subjectPrefix?: string,
+  ) {}
 
   async request<Req extends object, Res>(
     contract: RequestContract<Req, Res>,
@@ -38,7 +43,8 @@ export class ContractClient {
     h.set(Headers.deadline, String(Date.now() + timeout));
     let replyText: string;
     try {
-      const reply = await this.nc().request(contract.subject, JSON.stringify(body), { timeout, headers: h });
+      const subject = withSubjectPrefix(this.subjectPrefix, contract.subject);
+      const reply = await this.nc().request(subject, JSON.stringify(body), { timeout, headers: h });
       replyText = reply.string();
     } catch (error) {
       throw translateNatsError(error, contract.subject, timeout);
@@ -49,7 +55,7 @@ export class ContractClient {
   }
 
   publish<Body extends object>(contract: EventContract<Body>, body: Body): void {
-    this.nc().publish(contract.subject, JSON.stringify(body));
+    this.nc().publish(withSubjectPrefix(this.subjectPrefix, contract.subject), JSON.stringify(body));
   }
 }
 
@@ -68,7 +74,7 @@ function translateNatsError(error: unknown, subject: string, timeout: number): E
 /** The contract client bound to the app's NATS connection. */
 @Injectable()
 export class EventoClient extends ContractClient {
-  constructor(natsConnection: NatsConnectionService) {
-    super(() => natsConnection.connection);
+  constructor(natsConnection: NatsConnectionService, config: BaseConfig) {
+    super(() => natsConnection.connection, config.NATS_SUBJECT_PREFIX);
   }
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, type ErrorBody, EventoError, isErrorBody, parseRequestBody } from '@evento/contracts';
+import { withSubjectPrefix } from '../config/base.config';
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
 import {
   type Deserializer,
@@ -74,6 +75,8 @@ export interface EventoNatsServerOptions {
   token?: string;
   /** How long close() waits for in-flight messages after it stops taking new ones. */
   drainTimeoutMs: number;
+  /** NATS_SUBJECT_PREFIX: handlers keep their plain patterns, NATS sees prefixed subjects. */
+  subjectPrefix?: string;
 }
 
 /**
@@ -106,7 +109,8 @@ export class EventoNatsServer extends ServerNats {
       const handler = this.messageHandlers.get(channel);
       const queue = (handler?.extras?.queue as string | undefined) ?? this.serverOptions.queue;
       const callback = this.getMessageHandler(channel).bind(this) as (err: Error | null, msg: Msg) => void;
-      this.ownSubscriptions.push(client.subscribe(channel, { queue, callback }));
+      const subject = withSubjectPrefix(this.serverOptions.subjectPrefix, channel);
+      this.ownSubscriptions.push(client.subscribe(subject, { queue, callback }));
     }
   }
 
