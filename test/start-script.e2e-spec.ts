@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { dropDatabase, freshDatabaseUrl } from '@evento/testing';
+import { dropDatabase, freshDatabaseUrl, TEST_SUBJECT_PREFIX } from '@evento/testing';
 
 /**
  * `npm start` (scripts/start.mjs) end to end: it refuses to start without NATS or Postgres and
@@ -35,7 +35,8 @@ function baseEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
     if (name === 'HTTP_PORT' || name.endsWith('_HTTP_PORT') || name.startsWith('EVENTO_')) delete env[name];
   }
   for (const name of ['OPERATOR_TOKEN', 'DOCS_PUBLIC', 'HTTP_HOST', 'FORCE_COLOR']) delete env[name];
-  return { ...env, NODE_ENV: 'test', NO_COLOR: '1', ...overrides };
+  // Its own subject prefix: the suite it starts must not answer a suite a developer has running.
+  return { ...env, NODE_ENV: 'test', NO_COLOR: '1', NATS_SUBJECT_PREFIX: TEST_SUBJECT_PREFIX, ...overrides };
 }
 
 function runScript(env: NodeJS.ProcessEnv, args: string[] = []): Run {
