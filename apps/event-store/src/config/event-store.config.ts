@@ -1,10 +1,7 @@
-import { BaseConfig } from '@evento/platform';
+import { BaseConfig, toInt } from '@evento/platform';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { ORDERING_MODES, type OrderingMode } from '@evento/contracts';
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
 
 /** Environment of the event-store app; see the configuration table in the README. */
 export class EventStoreConfig extends BaseConfig {

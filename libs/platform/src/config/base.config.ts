@@ -17,16 +17,17 @@ import { randomBytes } from 'node:crypto';
 export const PROFILES = ['development', 'test', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-const toInt = ({ value }: { value: unknown }): unknown =>
+/** Environment values are strings: these turn them into what the rules check. */
+export const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-const toBool = ({ value }: { value: unknown }): unknown => {
+export const toBool = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   return value;
 };
-const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+export const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
 /** Variables whose values are secrets: never logged, never returned. */
 export const SECRET_VARIABLES = ['DATABASE_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'OPERATOR_TOKEN'] as const;
