@@ -2,6 +2,7 @@ import { PlatformModule } from '@evento/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { RegistryConfig } from './config/registry.config';
 import { registryMigrations } from './database/migrations';
+import { RegistryModule } from './registry.module';
 
 export const REGISTRY_SCHEMA = 'registry';
 
@@ -16,6 +17,7 @@ export class RegistryAppModule {
           config,
           database: { schema: REGISTRY_SCHEMA, entities: [], migrations: registryMigrations },
         }),
+        RegistryModule,
       ],
     };
   }

@@ -5,3 +5,4 @@ export * from './contract';
 export * from './wire';
 export * from './system/ping.contract';
 export * from './event-store';
+export * from './registry';

@@ -30,7 +30,14 @@ export const toBool = ({ value }: { value: unknown }): unknown => {
 export const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
 /** Variables whose values are secrets: never logged, never returned. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'OPERATOR_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'NATS_PASSWORD',
+  'NATS_TOKEN',
+  'OPERATOR_TOKEN',
+  'BUNDLE_TOKEN',
+  'BUNDLE_TOKENS',
+] as const;
 
 /**
  * Settings every app reads from the environment. Each app extends it with its own

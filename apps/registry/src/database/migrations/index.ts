@@ -1,4 +1,5 @@
 import { CreateSchemaRegistry1763800000000 } from './1763800000000-CreateSchema';
+import { CreateCatalogAndInstances1763800000100 } from './1763800000100-CreateCatalogAndInstances';
 
 /** In order of application; a migration, once released, is never edited. */
-export const registryMigrations = [CreateSchemaRegistry1763800000000];
+export const registryMigrations = [CreateSchemaRegistry1763800000000, CreateCatalogAndInstances1763800000100];

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { InstancesMessageController } from './instances/instances.message.controller';
+import { InstancesRepository } from './instances/instances.repository';
+import { InstancesService } from './instances/instances.service';
+import { LeaseSweeper } from './instances/lease.sweeper';
+import { RoutingMessageController } from './routing/routing.message.controller';
+import { RoutingRepository } from './routing/routing.repository';
+import { RoutingService } from './routing/routing.service';
+
+/** Bundle sessions, the catalog, the live cluster view and the routing table. */
+@Module({
+  controllers: [InstancesMessageController, RoutingMessageController],
+  providers: [InstancesRepository, InstancesService, LeaseSweeper, RoutingRepository, RoutingService],
+})
+export class RegistryModule {}

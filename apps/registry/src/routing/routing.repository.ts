@@ -1,0 +1,43 @@
+import type { PayloadKind } from '@evento/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+export interface RouteRow {
+  payload: string;
+  kind: PayloadKind;
+  bundle_id: string;
+  component_name: string;
+  handler_type: string;
+  instances: Array<{ instanceId: string; bundleVersion: string }>;
+}
+
+/** Handler types whose payloads the gateway routes to one instance: commands and queries. */
+export const ROUTED_HANDLER_TYPES = ['aggregate-command', 'service-command', 'query'];
+
+@Injectable()
+export class RoutingRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Each routed payload with the available instances of its bundle. The lease is checked
+   * here too, so an instance that stopped beating leaves routing even before a sweep runs.
+   */
+  async routes(bundleId?: string): Promise<RouteRow[]> {
+    return this.db.query<RouteRow[]>(
+      `SELECT h."payload", p."kind", h."bundle_id", h."component_name", h."handler_type",
+              COALESCE(
+                (SELECT json_agg(json_build_object('instanceId', i."instance_id", 'bundleVersion', i."bundle_version")
+                                 ORDER BY i."instance_id")
+                   FROM "registry"."instances" i
+                  WHERE i."bundle_id" = h."bundle_id" AND i."status" = 'available'
+                    AND i."lease_expires_at" > now()),
+                '[]'::json) AS "instances"
+         FROM "registry"."handlers" h
+         JOIN "registry"."payloads" p ON p."bundle_id" = h."bundle_id" AND p."name" = h."payload"
+        WHERE h."handler_type" = ANY($1::text[]) AND ($2::text IS NULL OR h."bundle_id" = $2)
+        ORDER BY h."payload", h."bundle_id", h."component_name"`,
+      [ROUTED_HANDLER_TYPES, bundleId ?? null],
+    );
+  }
+}

@@ -1,0 +1,219 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { NAME_PATTERN } from '../event-store/events.contract';
+import { INSTANCE_ID_PATTERN, SESSION_ID_PATTERN } from './hello.contract';
+
+export const COMPONENT_TYPES = [
+  'aggregate',
+  'service',
+  'projector',
+  'projection',
+  'saga',
+  'observer',
+  'invoker',
+] as const;
+export type ComponentType = (typeof COMPONENT_TYPES)[number];
+
+export const HANDLER_TYPES = [
+  'aggregate-command',
+  'service-command',
+  'query',
+  'event',
+  'event-sourcing',
+  'saga-event',
+  'invocation',
+] as const;
+export type HandlerType = (typeof HANDLER_TYPES)[number];
+
+export const PAYLOAD_KINDS = [
+  'domain-command',
+  'service-command',
+  'domain-event',
+  'service-event',
+  'query',
+  'view',
+  'invocation',
+] as const;
+export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
+
+/** Bounds that keep a descriptor inside one NATS message and the catalog queries cheap. */
+export const DescriptorLimits = {
+  components: 500,
+  handlersPerComponent: 200,
+  payloads: 2000,
+  invocationsPerHandler: 200,
+  description: 2000,
+  detail: 64 * 1024,
+} as const;
+
+const NAME_MESSAGE = 'must be 1-200 printable characters without spaces';
+
+export class HandlerDescriptor {
+  @IsIn(HANDLER_TYPES)
+  handlerType: HandlerType;
+
+  /** Name of the handled payload; it must be declared in the descriptor's payloads. */
+  @Matches(NAME_PATTERN, { message: `payload ${NAME_MESSAGE}` })
+  payload: string;
+
+  /** Name of what the handler returns (an event for aggregates and services, a view for projections). */
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `returnType ${NAME_MESSAGE}` })
+  returnType?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  returnsMany?: boolean;
+
+  /** Sagas: the payload property that associates an event with a saga instance. */
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `associationProperty ${NAME_MESSAGE}` })
+  associationProperty?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  line?: number;
+
+  /** Commands this handler sends (payload names, possibly of other bundles). */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(DescriptorLimits.invocationsPerHandler)
+  @Matches(NAME_PATTERN, { each: true, message: `each invoked command ${NAME_MESSAGE}` })
+  invokedCommands?: string[];
+
+  /** Queries this handler sends. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(DescriptorLimits.invocationsPerHandler)
+  @Matches(NAME_PATTERN, { each: true, message: `each invoked query ${NAME_MESSAGE}` })
+  invokedQueries?: string[];
+}
+
+export class ComponentDescriptor {
+  @IsIn(COMPONENT_TYPES)
+  type: ComponentType;
+
+  @Matches(NAME_PATTERN, { message: `name ${NAME_MESSAGE}` })
+  name: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(DescriptorLimits.description)
+  description?: string;
+
+  /** Source file, relative to the repository root. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  path?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  line?: number;
+
+  @IsArray()
+  @ArrayMaxSize(DescriptorLimits.handlersPerComponent)
+  @ValidateNested({ each: true })
+  @Type(() => HandlerDescriptor)
+  handlers: HandlerDescriptor[];
+}
+
+export class PayloadDescriptor {
+  @Matches(NAME_PATTERN, { message: `name ${NAME_MESSAGE}` })
+  name: string;
+
+  @IsIn(PAYLOAD_KINDS)
+  kind: PayloadKind;
+
+  /** JSON Schema of the payload (draft-07 unless `$schema` says 2019-09 or 2020-12); it must compile. */
+  @IsOptional()
+  @IsObject()
+  schema?: Record<string, unknown>;
+
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `domain ${NAME_MESSAGE}` })
+  domain?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(DescriptorLimits.description)
+  description?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(DescriptorLimits.detail)
+  detail?: string;
+}
+
+/** What a bundle tells the registry about itself; replaces what it reported before. */
+export class BundleDescriptor {
+  @IsOptional()
+  @IsString()
+  @MaxLength(DescriptorLimits.description)
+  description?: string;
+
+  /** Markdown. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(DescriptorLimits.detail)
+  detail?: string;
+
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'repositoryUrl must be an http(s) URL' })
+  @MaxLength(1000)
+  repositoryUrl?: string;
+
+  /** What goes between the file URL and the line number: `L` (GitHub, GitLab), `lines-` (Bitbucket). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  linePrefix?: string;
+
+  @IsArray()
+  @ArrayMaxSize(DescriptorLimits.components)
+  @ValidateNested({ each: true })
+  @Type(() => ComponentDescriptor)
+  components: ComponentDescriptor[];
+
+  @IsArray()
+  @ArrayMaxSize(DescriptorLimits.payloads)
+  @ValidateNested({ each: true })
+  @Type(() => PayloadDescriptor)
+  payloads: PayloadDescriptor[];
+}
+
+export class DiscoverRequest {
+  @Matches(INSTANCE_ID_PATTERN, { message: 'instanceId must be 1-128 of A-Z a-z 0-9 _ -' })
+  instanceId: string;
+
+  @Matches(SESSION_ID_PATTERN, { message: 'sessionId must be the sessionId of the welcome' })
+  sessionId: string;
+
+  @ValidateNested()
+  @Type(() => BundleDescriptor)
+  descriptor: BundleDescriptor;
+}
+
+export class DiscoverResponse {
+  bundleId: string;
+  bundleVersion: string;
+  components: number;
+  handlers: number;
+  payloads: number;
+}

@@ -1,0 +1,28 @@
+import { defineEvent, defineRequest } from '../contract';
+import { SUBJECT_PREFIX } from '../protocol';
+import { DiscoverRequest, DiscoverResponse } from './descriptor.contract';
+import { HelloRequest, WelcomeResponse } from './hello.contract';
+import { HeartbeatRequest, HeartbeatResponse, InstanceStatusResponse, SessionRequest } from './instances.contract';
+import { RoutingChanged, RoutingTableRequest, RoutingTableResponse } from './routing.contract';
+
+export * from './hello.contract';
+export * from './descriptor.contract';
+export * from './instances.contract';
+export * from './routing.contract';
+
+const RG = `${SUBJECT_PREFIX}.registry` as const;
+
+export const RegistryContracts = {
+  /** An instance announces itself; welcome, or UNSUPPORTED_PROTOCOL_VERSION / UNAUTHORIZED. */
+  hello: defineRequest(`${RG}.bundles.hello`, HelloRequest, WelcomeResponse),
+  /** The bundle's descriptor: replaces the bundle's catalog entry. */
+  discover: defineRequest(`${RG}.bundles.discover`, DiscoverRequest, DiscoverResponse),
+  /** Renews the lease; the reply says when the registry forgot the session. */
+  heartbeat: defineRequest(`${RG}.instances.heartbeat`, HeartbeatRequest, HeartbeatResponse),
+  enable: defineRequest(`${RG}.instances.enable`, SessionRequest, InstanceStatusResponse),
+  disable: defineRequest(`${RG}.instances.disable`, SessionRequest, InstanceStatusResponse),
+  goodbye: defineRequest(`${RG}.instances.goodbye`, SessionRequest, InstanceStatusResponse),
+  routingTable: defineRequest(`${RG}.routing.table`, RoutingTableRequest, RoutingTableResponse),
+  /** Fan-out to every gateway and registry replica whenever routing may have changed. */
+  routingChanged: defineEvent(`${RG}.routing.changed`, RoutingChanged),
+} as const;

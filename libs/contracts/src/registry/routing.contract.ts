@@ -1,0 +1,54 @@
+import { IsOptional, Matches } from 'class-validator';
+import type { PayloadKind } from './descriptor.contract';
+import { BUNDLE_ID_PATTERN } from './hello.contract';
+
+export class RoutingTableRequest {
+  /** Only the routes of this bundle. */
+  @IsOptional()
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
+  bundleId?: string;
+}
+
+export class RoutedInstance {
+  instanceId: string;
+  bundleVersion: string;
+  /** The instance's requests subject (add NATS_SUBJECT_PREFIX when the suite runs under one). */
+  requestsSubject: string;
+}
+
+/** One payload handled by one bundle. A payload handled by two bundles has two routes. */
+export class Route {
+  payload: string;
+  kind: PayloadKind;
+  bundleId: string;
+  componentName: string;
+  handlerType: string;
+  /** Available instances with a live lease, ordered by instance id (stable for hashing). */
+  instances: RoutedInstance[];
+}
+
+export class RoutingTableResponse {
+  generatedAt: string;
+  /** Commands and queries (the payloads the gateway routes), ordered by payload then bundle. */
+  routes: Route[];
+}
+
+export const ROUTING_CHANGE_REASONS = [
+  'enabled',
+  'disabled',
+  'joined',
+  'superseded',
+  'goodbye',
+  'lease-expired',
+  'discovered',
+  'removed',
+] as const;
+export type RoutingChangeReason = (typeof ROUTING_CHANGE_REASONS)[number];
+
+/** Published when the routing table may have changed; gateways ask for the table again. */
+export class RoutingChanged {
+  reason: RoutingChangeReason;
+  bundleId: string;
+  instanceId?: string;
+  at: string;
+}
