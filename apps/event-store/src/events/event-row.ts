@@ -14,13 +14,18 @@ export interface EventRow {
   metadata: Record<string, unknown>;
   created_at: Date;
   deleted_at: Date | null;
-  /** Byte size of payload + metadata as stored, to bound replies without re-serialising. */
+  /** Upper bound of the event's JSON size in a reply, to bound replies without re-serialising. */
   size: number;
 }
 
+/**
+ * `size`: payload, metadata, ids and names as stored (names never need escaping), plus 300 for
+ * the keys, positions, cursor, version and dates (at most 276 bytes).
+ */
 export const EVENT_COLUMNS = `position::text AS position, tx_id::text AS tx_id, event_id, aggregate_id,
   aggregate_version, context, event_name, payload, metadata, created_at, deleted_at,
-  (octet_length(payload::text) + octet_length(metadata::text) + 300) AS size`;
+  (octet_length(payload::text) + octet_length(metadata::text) + octet_length(event_id)
+    + coalesce(octet_length(aggregate_id), 0) + octet_length(context) + octet_length(event_name) + 300) AS size`;
 
 export function toStoredEvent(row: EventRow, mode: OrderingMode): StoredEvent {
   return {
