@@ -127,14 +127,20 @@ export class EventsRepository {
     return rows[0];
   }
 
-  /** Stores the snapshot unless one at the same or a newer version is there; returns the version kept. */
+  /**
+   * Stores the snapshot unless one at the same or a newer version is there; returns the version
+   * kept. Saves of one aggregate take turns: without the lock, a save racing a newer one reads
+   * the row as it was when its statement began, and answers with no row or a stale version.
+   */
   async saveSnapshot(
     aggregateId: string,
     version: number,
     state: Record<string, unknown>,
   ): Promise<{ stored: boolean; version: number }> {
-    const rows = await this.db.query<Array<{ stored: boolean; version: number }>>(
-      `WITH upsert AS (
+    return this.db.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`evento:snapshot:${aggregateId}`]);
+      const rows = await manager.query<Array<{ stored: boolean; version: number }>>(
+        `WITH upsert AS (
          INSERT INTO "event_store"."snapshots" (aggregate_id, version, state) VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
          WHERE "event_store"."snapshots".version < EXCLUDED.version
@@ -142,9 +148,10 @@ export class EventsRepository {
        SELECT true AS stored, version FROM upsert
        UNION ALL
        SELECT false, version FROM "event_store"."snapshots" WHERE aggregate_id = $1 AND NOT EXISTS (SELECT 1 FROM upsert)`,
-      [aggregateId, version, JSON.stringify(state)],
-    );
-    return rows[0];
+        [aggregateId, version, JSON.stringify(state)],
+      );
+      return rows[0];
+    });
   }
 
   /**
