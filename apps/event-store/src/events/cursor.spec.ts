@@ -19,4 +19,13 @@ describe('cursors', () => {
     expect(() => parseCursor('42', 'APES')).toThrow(expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }));
     expect(() => parseCursor('x:y', 'APES')).toThrow(/cursor/);
   });
+
+  it('refuse positions and transaction ids the log cannot hold', () => {
+    const invalid = expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED });
+    expect(parseCursor('9223372036854775807', 'CPES').position).toBe('9223372036854775807');
+    expect(() => parseCursor('9223372036854775808', 'CPES')).toThrow(invalid);
+    expect(parseCursor('18446744073709551615:1', 'APES').txId).toBe('18446744073709551615');
+    expect(() => parseCursor('18446744073709551616:1', 'APES')).toThrow(invalid);
+    expect(() => parseCursor('1:9223372036854775808', 'APES')).toThrow(invalid);
+  });
 });

@@ -1,4 +1,7 @@
-import { ErrorCode, EventoError, type OrderingMode } from '@evento/contracts';
+import { ErrorCode, EventoError, isPosition, type OrderingMode } from '@evento/contracts';
+
+/** Transaction ids are xid8: unsigned 64-bit (Postgres would silently cap a larger one). */
+const MAX_TX_ID = 18_446_744_073_709_551_615n;
 
 /**
  * Reader cursors. CPES: the position (`"42"`), because commit order equals position order.
@@ -15,10 +18,10 @@ export const START: Cursor = { txId: '0', position: '0' };
 export function parseCursor(text: string | undefined, mode: OrderingMode): Cursor {
   if (!text) return START;
   if (mode === 'CPES') {
-    if (/^\d{1,19}$/.test(text)) return { txId: '0', position: text };
+    if (isPosition(text)) return { txId: '0', position: text };
   } else {
     const match = /^(\d{1,20}):(\d{1,19})$/.exec(text);
-    if (match) return { txId: match[1], position: match[2] };
+    if (match && BigInt(match[1]) <= MAX_TX_ID && isPosition(match[2])) return { txId: match[1], position: match[2] };
   }
   throw new EventoError(
     ErrorCode.VALIDATION_FAILED,

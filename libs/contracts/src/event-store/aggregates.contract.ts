@@ -1,5 +1,5 @@
-import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { NAME_PATTERN, type StoredEvent } from './events.contract';
+import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_VERSION, NAME_PATTERN, type StoredEvent } from './events.contract';
 
 export class LoadStoryRequest {
   @Matches(NAME_PATTERN, { message: 'aggregateId must be 1-200 printable characters without spaces' })
@@ -14,6 +14,7 @@ export class LoadStoryRequest {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(MAX_VERSION)
   afterVersion?: number;
 }
 
@@ -44,6 +45,7 @@ export class SaveSnapshotRequest {
   /** The aggregate version the state includes. */
   @IsInt()
   @Min(1)
+  @Max(MAX_VERSION)
   version: number;
 
   @IsObject()

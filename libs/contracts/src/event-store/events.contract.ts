@@ -24,6 +24,15 @@ export const DEFAULT_CONTEXT = 'default';
 export const MAX_EVENT_BYTES = 512 * 1024;
 /** Byte budget of any reply that carries events (stories, fetches, searches). */
 export const MAX_REPLY_BYTES = 768 * 1024;
+/** Aggregate versions are 32-bit integers in the log. */
+export const MAX_VERSION = 2_147_483_647;
+/** Positions are 64-bit signed integers in the log. */
+export const MAX_POSITION = 9_223_372_036_854_775_807n;
+
+/** A position as a decimal string the log can hold. */
+export function isPosition(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= MAX_POSITION;
+}
 
 /** One event to append. */
 export class NewEvent {
@@ -61,8 +70,10 @@ export class AppendRequest {
     name: 'isExpectedVersion',
     validator: {
       validate: (value: unknown) =>
-        value === 'any' || value === 'none' || (Number.isSafeInteger(value) && (value as number) >= 0),
-      defaultMessage: () => 'expectedVersion must be a non-negative integer, "any" or "none"',
+        value === 'any' ||
+        value === 'none' ||
+        (Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_VERSION),
+      defaultMessage: () => `expectedVersion must be an integer from 0 to ${MAX_VERSION}, "any" or "none"`,
     },
   })
   expectedVersion?: ExpectedVersion;

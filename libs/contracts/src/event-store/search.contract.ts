@@ -1,8 +1,22 @@
 import { Type } from 'class-transformer';
-import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { NAME_PATTERN, type StoredEvent } from './events.contract';
+import {
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+import { isPosition, NAME_PATTERN, type StoredEvent } from './events.contract';
 
-const POSITION = /^\d{1,19}$/;
+/** A position the log can hold (a decimal string up to 2^63 - 1). */
+const IsPosition = (options: ValidationOptions) =>
+  ValidateBy({ name: 'isPosition', validator: { validate: (value: unknown) => isPosition(value) } }, options);
 
 export class SearchEventsRequest {
   @IsOptional()
@@ -18,11 +32,11 @@ export class SearchEventsRequest {
   context?: string;
 
   @IsOptional()
-  @Matches(POSITION, { message: 'fromPosition must be a position' })
+  @IsPosition({ message: 'fromPosition must be a position' })
   fromPosition?: string;
 
   @IsOptional()
-  @Matches(POSITION, { message: 'toPosition must be a position' })
+  @IsPosition({ message: 'toPosition must be a position' })
   toPosition?: string;
 
   /** ISO 8601 time: events created at or after it. */

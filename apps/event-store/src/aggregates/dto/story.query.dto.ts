@@ -1,5 +1,6 @@
+import { MAX_VERSION } from '@evento/contracts';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class StoryQueryDto {
   /** Replay every event instead of starting from the snapshot. */
@@ -13,5 +14,6 @@ export class StoryQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_VERSION)
   afterVersion?: number;
 }
