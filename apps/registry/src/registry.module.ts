@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CatalogMessageController } from './catalog/catalog.message.controller';
+import { CatalogRepository } from './catalog/catalog.repository';
+import { CatalogService } from './catalog/catalog.service';
 import { InstancesMessageController } from './instances/instances.message.controller';
 import { InstancesRepository } from './instances/instances.repository';
 import { InstancesService } from './instances/instances.service';
@@ -9,7 +12,15 @@ import { RoutingService } from './routing/routing.service';
 
 /** Bundle sessions, the catalog, the live cluster view and the routing table. */
 @Module({
-  controllers: [InstancesMessageController, RoutingMessageController],
-  providers: [InstancesRepository, InstancesService, LeaseSweeper, RoutingRepository, RoutingService],
+  controllers: [CatalogMessageController, InstancesMessageController, RoutingMessageController],
+  providers: [
+    CatalogRepository,
+    CatalogService,
+    InstancesRepository,
+    InstancesService,
+    LeaseSweeper,
+    RoutingRepository,
+    RoutingService,
+  ],
 })
 export class RegistryModule {}

@@ -1,11 +1,7 @@
-import { BaseConfig } from '@evento/platform';
+import { BaseConfig, emptyToUndefined, toInt } from '@evento/platform';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { BUNDLE_TOKENS_PATTERN } from '../instances/bundle-tokens';
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
 /** Environment of the registry app; see the configuration table in the README. */
 export class RegistryConfig extends BaseConfig {

@@ -1,0 +1,233 @@
+import type { BundleDescriptor } from '@evento/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+export interface BundleRow {
+  bundle_id: string;
+  bundle_version: string;
+  description: string | null;
+  detail: string | null;
+  repository_url: string | null;
+  line_prefix: string | null;
+  discovered_at: Date | null;
+  updated_at: Date;
+  live_instances: number;
+  components: number;
+  handlers: number;
+  payloads: number;
+}
+
+export interface ComponentRow {
+  name: string;
+  type: string;
+  description: string | null;
+  path: string | null;
+  line: number | null;
+}
+
+export interface HandlerRow {
+  component_name: string;
+  handler_type: string;
+  payload: string;
+  return_type: string | null;
+  returns_many: boolean;
+  association_property: string | null;
+  line: number | null;
+  invoked_commands: string[];
+  invoked_queries: string[];
+}
+
+export interface PayloadRow {
+  bundle_id: string;
+  name: string;
+  kind: string;
+  json_schema: Record<string, unknown> | null;
+  domain: string | null;
+  description: string | null;
+  detail: string | null;
+}
+
+export interface CatalogCounts {
+  components: number;
+  handlers: number;
+  payloads: number;
+}
+
+/** Live = not gone and the lease has not run out (the sweep may not have marked it yet). */
+const LIVE_INSTANCES = `(SELECT count(*)::int FROM "registry"."instances" i
+  WHERE i."bundle_id" = b."bundle_id" AND i."status" <> 'gone' AND i."lease_expires_at" > now())`;
+
+/** The only place that touches the catalog tables. */
+@Injectable()
+export class CatalogRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Replaces what the bundle reported before, in one transaction: rows it reports again are
+   * updated, rows it no longer reports are deleted. The upsert of the bundle row locks it first,
+   * so two instances of one bundle discovering at once take turns instead of interleaving.
+   */
+  async replace(bundleId: string, bundleVersion: string, descriptor: BundleDescriptor): Promise<CatalogCounts> {
+    const components = descriptor.components.map((c) => ({
+      name: c.name,
+      type: c.type,
+      description: c.description ?? null,
+      path: c.path ?? null,
+      line: c.line ?? null,
+    }));
+    const handlers = descriptor.components.flatMap((c) =>
+      c.handlers.map((h) => ({
+        component_name: c.name,
+        handler_type: h.handlerType,
+        payload: h.payload,
+        return_type: h.returnType ?? null,
+        returns_many: h.returnsMany ?? false,
+        association_property: h.associationProperty ?? null,
+        line: h.line ?? null,
+        invoked_commands: h.invokedCommands ?? [],
+        invoked_queries: h.invokedQueries ?? [],
+      })),
+    );
+    const payloads = descriptor.payloads.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      json_schema: p.schema ?? null,
+      domain: p.domain ?? null,
+      description: p.description ?? null,
+      detail: p.detail ?? null,
+    }));
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO "registry"."bundles"
+           ("bundle_id", "bundle_version", "description", "detail", "repository_url", "line_prefix", "discovered_at")
+         VALUES ($1, $2, $3, $4, $5, $6, now())
+         ON CONFLICT ("bundle_id") DO UPDATE SET
+           "bundle_version" = EXCLUDED."bundle_version", "description" = EXCLUDED."description",
+           "detail" = EXCLUDED."detail", "repository_url" = EXCLUDED."repository_url",
+           "line_prefix" = EXCLUDED."line_prefix", "discovered_at" = now(), "updated_at" = now()`,
+        [
+          bundleId,
+          bundleVersion,
+          descriptor.description ?? null,
+          descriptor.detail ?? null,
+          descriptor.repositoryUrl ?? null,
+          descriptor.linePrefix ?? null,
+        ],
+      );
+
+      // Components first (handlers reference them); deleting a component cascades to its handlers.
+      await tx.query(
+        `DELETE FROM "registry"."components" WHERE "bundle_id" = $1
+           AND "name" <> ALL (SELECT x."name" FROM jsonb_to_recordset($2::jsonb) AS x("name" text))`,
+        [bundleId, JSON.stringify(components)],
+      );
+      await tx.query(
+        `INSERT INTO "registry"."components" ("bundle_id", "name", "type", "description", "path", "line")
+         SELECT $1, x."name", x."type", x."description", x."path", x."line"
+           FROM jsonb_to_recordset($2::jsonb) AS x("name" text, "type" text, "description" text, "path" text, "line" int)
+         ON CONFLICT ("bundle_id", "name") DO UPDATE SET "type" = EXCLUDED."type",
+           "description" = EXCLUDED."description", "path" = EXCLUDED."path", "line" = EXCLUDED."line"`,
+        [bundleId, JSON.stringify(components)],
+      );
+      await tx.query(
+        `DELETE FROM "registry"."handlers" h WHERE h."bundle_id" = $1
+           AND NOT EXISTS (
+             SELECT 1 FROM jsonb_to_recordset($2::jsonb)
+                        AS x("component_name" text, "handler_type" text, "payload" text)
+              WHERE x."component_name" = h."component_name" AND x."handler_type" = h."handler_type"
+                AND x."payload" = h."payload")`,
+        [bundleId, JSON.stringify(handlers)],
+      );
+      await tx.query(
+        `INSERT INTO "registry"."handlers"
+           ("bundle_id", "component_name", "handler_type", "payload", "return_type", "returns_many",
+            "association_property", "line", "invoked_commands", "invoked_queries")
+         SELECT $1, x."component_name", x."handler_type", x."payload", x."return_type", x."returns_many",
+                x."association_property", x."line",
+                ARRAY(SELECT jsonb_array_elements_text(x."invoked_commands")),
+                ARRAY(SELECT jsonb_array_elements_text(x."invoked_queries"))
+           FROM jsonb_to_recordset($2::jsonb) AS x("component_name" text, "handler_type" text, "payload" text,
+                "return_type" text, "returns_many" boolean, "association_property" text, "line" int,
+                "invoked_commands" jsonb, "invoked_queries" jsonb)
+         ON CONFLICT ("bundle_id", "component_name", "handler_type", "payload") DO UPDATE SET
+           "return_type" = EXCLUDED."return_type", "returns_many" = EXCLUDED."returns_many",
+           "association_property" = EXCLUDED."association_property", "line" = EXCLUDED."line",
+           "invoked_commands" = EXCLUDED."invoked_commands", "invoked_queries" = EXCLUDED."invoked_queries"`,
+        [bundleId, JSON.stringify(handlers)],
+      );
+      await tx.query(
+        `DELETE FROM "registry"."payloads" WHERE "bundle_id" = $1
+           AND "name" <> ALL (SELECT x."name" FROM jsonb_to_recordset($2::jsonb) AS x("name" text))`,
+        [bundleId, JSON.stringify(payloads)],
+      );
+      await tx.query(
+        `INSERT INTO "registry"."payloads" ("bundle_id", "name", "kind", "json_schema", "domain", "description", "detail")
+         SELECT $1, x."name", x."kind", x."json_schema", x."domain", x."description", x."detail"
+           FROM jsonb_to_recordset($2::jsonb) AS x("name" text, "kind" text, "json_schema" jsonb, "domain" text,
+                "description" text, "detail" text)
+         ON CONFLICT ("bundle_id", "name") DO UPDATE SET "kind" = EXCLUDED."kind",
+           "json_schema" = EXCLUDED."json_schema", "domain" = EXCLUDED."domain",
+           "description" = EXCLUDED."description", "detail" = EXCLUDED."detail"`,
+        [bundleId, JSON.stringify(payloads)],
+      );
+      return { components: components.length, handlers: handlers.length, payloads: payloads.length };
+    });
+  }
+
+  async bundles(bundleId?: string): Promise<BundleRow[]> {
+    return this.db.query<BundleRow[]>(
+      `SELECT b."bundle_id", b."bundle_version", b."description", b."detail", b."repository_url", b."line_prefix",
+              b."discovered_at", b."updated_at", ${LIVE_INSTANCES} AS "live_instances",
+              (SELECT count(*)::int FROM "registry"."components" c WHERE c."bundle_id" = b."bundle_id") AS "components",
+              (SELECT count(*)::int FROM "registry"."handlers" h WHERE h."bundle_id" = b."bundle_id") AS "handlers",
+              (SELECT count(*)::int FROM "registry"."payloads" p WHERE p."bundle_id" = b."bundle_id") AS "payloads"
+         FROM "registry"."bundles" b
+        WHERE $1::text IS NULL OR b."bundle_id" = $1
+        ORDER BY b."bundle_id"`,
+      [bundleId ?? null],
+    );
+  }
+
+  async components(bundleId: string): Promise<ComponentRow[]> {
+    return this.db.query<ComponentRow[]>(
+      `SELECT "name", "type", "description", "path", "line" FROM "registry"."components"
+        WHERE "bundle_id" = $1 ORDER BY "name"`,
+      [bundleId],
+    );
+  }
+
+  async handlers(bundleId: string): Promise<HandlerRow[]> {
+    return this.db.query<HandlerRow[]>(
+      `SELECT "component_name", "handler_type", "payload", "return_type", "returns_many", "association_property",
+              "line", "invoked_commands", "invoked_queries"
+         FROM "registry"."handlers" WHERE "bundle_id" = $1 ORDER BY "component_name", "handler_type", "payload"`,
+      [bundleId],
+    );
+  }
+
+  async payloads(bundleId?: string): Promise<PayloadRow[]> {
+    return this.db.query<PayloadRow[]>(
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail"
+         FROM "registry"."payloads" WHERE $1::text IS NULL OR "bundle_id" = $1 ORDER BY "name", "bundle_id"`,
+      [bundleId ?? null],
+    );
+  }
+
+  /**
+   * Removes a bundle and everything it reported, unless one of its instances is live.
+   * Returns 'absent' when there is no such bundle.
+   */
+  async remove(bundleId: string): Promise<'removed' | 'absent' | { live: number }> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Array<{ live_instances: number }>>(
+        `SELECT ${LIVE_INSTANCES} AS "live_instances" FROM "registry"."bundles" b WHERE b."bundle_id" = $1 FOR UPDATE`,
+        [bundleId],
+      );
+      if (rows.length === 0) return 'absent';
+      if (rows[0].live_instances > 0) return { live: rows[0].live_instances };
+      await tx.query('DELETE FROM "registry"."bundles" WHERE "bundle_id" = $1', [bundleId]);
+      return 'removed';
+    });
+  }
+}
