@@ -104,6 +104,20 @@ export class EventoNatsServer extends ServerNats {
     });
   }
 
+  /**
+   * Reports the server listening only once NATS has registered every subscription: Nest's
+   * start() reports it right after subscribing, when a request sent at once on another
+   * connection can still reach the NATS server first and find no responders.
+   */
+  override start(callback: (err?: unknown, ...optionalParams: unknown[]) => void): void {
+    const client = this.unwrap<NatsConnection>();
+    this.bindEvents(client);
+    client.flush().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
   override bindEvents(client: NatsConnection): void {
     for (const channel of this.messageHandlers.keys()) {
       const handler = this.messageHandlers.get(channel);
