@@ -2,7 +2,8 @@ import { type DiscoverRequest, type DiscoverResponse, ErrorCode, EventoError } f
 import { Injectable } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
 import { RoutingService } from '../routing/routing.service';
-import { CatalogRepository } from './catalog.repository';
+import { type BundleRow, CatalogRepository, type PayloadRow } from './catalog.repository';
+import type { BundleDetailDto, BundleSummaryDto, PayloadDto } from './dto/catalog.dto';
 import { checkDescriptor } from './descriptor-checks';
 
 /** The catalog: what each bundle last reported, kept after its instances leave. */
@@ -29,4 +30,80 @@ export class CatalogService {
     this.routing.changed('discovered', session.bundleId, session.instanceId);
     return { bundleId: session.bundleId, bundleVersion: session.bundleVersion, ...counts };
   }
+
+  async bundles(): Promise<BundleSummaryDto[]> {
+    return (await this.repository.bundles()).map(toSummary);
+  }
+
+  async bundle(bundleId: string): Promise<BundleDetailDto> {
+    const [row] = await this.repository.bundles(bundleId);
+    if (!row) throw new EventoError(ErrorCode.NOT_FOUND, `No bundle ${bundleId} in the catalog`);
+    const [components, handlers, payloads] = await Promise.all([
+      this.repository.components(bundleId),
+      this.repository.handlers(bundleId),
+      this.repository.payloads(bundleId),
+    ]);
+    return {
+      ...toSummary(row),
+      detail: row.detail,
+      componentList: components,
+      handlerList: handlers.map((h) => ({
+        componentName: h.component_name,
+        handlerType: h.handler_type,
+        payload: h.payload,
+        returnType: h.return_type,
+        returnsMany: h.returns_many,
+        associationProperty: h.association_property,
+        line: h.line,
+        invokedCommands: h.invoked_commands,
+        invokedQueries: h.invoked_queries,
+      })),
+      payloadList: payloads.map(toPayload),
+    };
+  }
+
+  async payloads(bundleId?: string): Promise<PayloadDto[]> {
+    return (await this.repository.payloads(bundleId)).map(toPayload);
+  }
+
+  /** An operator removes a bundle that is expected but absent; a bundle with live instances stays. */
+  async remove(bundleId: string): Promise<void> {
+    const outcome = await this.repository.remove(bundleId);
+    if (outcome === 'absent') throw new EventoError(ErrorCode.NOT_FOUND, `No bundle ${bundleId} in the catalog`);
+    if (outcome !== 'removed') {
+      throw new EventoError(ErrorCode.CONFLICT, `Bundle ${bundleId} has ${outcome.live} live instance(s)`, {
+        liveInstances: outcome.live,
+      });
+    }
+    this.routing.changed('removed', bundleId);
+  }
+}
+
+function toSummary(row: BundleRow): BundleSummaryDto {
+  return {
+    bundleId: row.bundle_id,
+    bundleVersion: row.bundle_version,
+    description: row.description,
+    repositoryUrl: row.repository_url,
+    linePrefix: row.line_prefix,
+    discoveredAt: row.discovered_at?.toISOString() ?? null,
+    updatedAt: row.updated_at.toISOString(),
+    liveInstances: row.live_instances,
+    present: row.live_instances > 0,
+    components: row.components,
+    handlers: row.handlers,
+    payloads: row.payloads,
+  };
+}
+
+function toPayload(row: PayloadRow): PayloadDto {
+  return {
+    bundleId: row.bundle_id,
+    name: row.name,
+    kind: row.kind,
+    domain: row.domain,
+    description: row.description,
+    detail: row.detail,
+    jsonSchema: row.json_schema,
+  };
 }

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { RegistryConfig } from '../config/registry.config';
 import { RoutingService } from '../routing/routing.service';
 import { BundleTokens } from './bundle-tokens';
+import type { ClusterDto } from './dto/cluster.dto';
 import { InstancesRepository } from './instances.repository';
 
 export const SUPPORTED_PROTOCOL_VERSIONS = [PROTOCOL_VERSION];
@@ -106,6 +107,29 @@ export class InstancesService implements OnApplicationBootstrap {
 
   goodbye(request: SessionRequest): Promise<InstanceStatusResponse> {
     return this.move(request, 'gone', 'goodbye');
+  }
+
+  async cluster(): Promise<ClusterDto> {
+    const rows = await this.repository.list();
+    return {
+      generatedAt: new Date().toISOString(),
+      instances: rows.map((row) => ({
+        instanceId: row.instance_id,
+        bundleId: row.bundle_id,
+        bundleVersion: row.bundle_version,
+        status: row.status,
+        host: row.host,
+        pid: row.pid,
+        pod: row.pod,
+        node: row.node,
+        registryInstanceId: row.registry_instance_id,
+        joinedAt: row.joined_at.toISOString(),
+        lastHeartbeatAt: row.last_heartbeat_at.toISOString(),
+        leaseExpiresAt: row.lease_expires_at.toISOString(),
+        leftAt: row.left_at?.toISOString() ?? null,
+        leftReason: row.left_reason,
+      })),
+    };
   }
 
   /** The live session's bundle; NOT_FOUND (hello again) when the session is not live. */
