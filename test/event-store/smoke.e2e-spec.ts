@@ -52,7 +52,12 @@ describe.each(['CPES', 'APES'])('event store basics in %s mode', (mode) => {
       }),
     ).rejects.toMatchObject({ code: ErrorCode.CONFLICT, details: { actualVersion: 2 } });
 
-    const fetched = await client.request(EventStoreContracts.fetch, { after: '' });
+    // waitMs: in APES an event is readable once older transactions on the server have ended.
+    const fetched = await client.request(
+      EventStoreContracts.fetch,
+      { after: '', waitMs: 5_000 },
+      { timeoutMs: 10_000 },
+    );
     expect(fetched.events.map((e) => e.eventId)).toEqual(['e1', 'e2']);
     expect(fetched.cursor).toBe(first.cursor);
 
