@@ -1,0 +1,219 @@
+import {
+  type AppendRequest,
+  type AppendResponse,
+  ErrorCode,
+  EventoError,
+  EventStoreContracts,
+  type OrderingMode,
+  SystemContracts,
+} from '@evento/contracts';
+import { dropDatabase, freshDatabaseUrl, queryDatabase, TEST_SUBJECT_PREFIX, waitFor } from '@evento/testing';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type RunningApp, startApp } from '../support/apps';
+import { connectNats, event, MODES, type Nats, sleep } from './support';
+
+/**
+ * An event-store process killed with SIGKILL in the middle of a stream of appends never
+ * acknowledges an append it did not commit: every acknowledged event is stored, every other
+ * append fails on the client (timeout or no responder) and is stored whole or not at all, and
+ * retrying those with the same event ids on a fresh instance stores each event exactly once.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'dist', 'apps', 'event-store', 'src', 'main.js');
+const WRITERS = 20;
+const REQUEST_TIMEOUT_MS = 2_000;
+
+jest.setTimeout(60_000);
+
+/** Sources compiled into the event-store's dist whose output is missing or older than them. */
+function staleSources(): string[] {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+        const built = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
+        if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
+      }
+    }
+  };
+  for (const dir of ['apps/event-store/src', 'libs/contracts/src', 'libs/platform/src']) walk(join(ROOT, dir));
+  return stale;
+}
+
+function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+beforeAll(async () => {
+  const stale = staleSources();
+  if (stale.length > 0) {
+    const build = await run('npm', ['run', 'build']);
+    if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
+  }
+  expect(existsSync(ENTRY)).toBe(true);
+}, 120_000);
+
+interface Attempt {
+  request: AppendRequest;
+  reply?: AppendResponse;
+  error?: unknown;
+}
+
+describe.each(MODES)('an event-store killed during appends in %s mode', (mode: OrderingMode) => {
+  const url = freshDatabaseUrl(`es_crash_${mode}`);
+  let nats: Nats;
+  let child: ChildProcess | undefined;
+  let childExit: Promise<unknown> | undefined;
+  let output = '';
+  let fresh: RunningApp | undefined;
+
+  beforeAll(async () => {
+    nats = await connectNats();
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await childExit;
+    await fresh?.app.close();
+    await nats?.nc.drain();
+    await dropDatabase(url);
+  });
+
+  function spawnEventStore(): void {
+    child = spawn(process.execPath, [ENTRY], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'test',
+        HTTP_PORT: '0',
+        DATABASE_URL: url,
+        EVENT_STORE_MODE: mode,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        NATS_SUBJECT_PREFIX: TEST_SUBJECT_PREFIX,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const spawned = child;
+    childExit = new Promise((resolve) => spawned.once('close', resolve));
+  }
+
+  async function storedEvents(): Promise<Map<string, string>> {
+    const rows = await queryDatabase<{ event_id: string; position: string }>(
+      url,
+      'SELECT event_id, position::text AS position FROM "event_store"."events"',
+    );
+    return new Map(rows.map((row) => [row.event_id, row.position]));
+  }
+
+  it('never acknowledges an append it did not store, and retries store each event once', async () => {
+    spawnEventStore();
+    await waitFor(
+      async () => {
+        if (child!.exitCode !== null) throw new Error(`event-store exited early:\n${output}`);
+        try {
+          await nats.client.request(SystemContracts.ping['event-store'], {}, { timeoutMs: 500 });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'the event-store process to answer pings' },
+    );
+
+    const attempts: Attempt[] = [];
+    let killed = false;
+    const writer = async (w: number) => {
+      const aggregateId = w % 2 === 0 ? `crash-agg-${w}` : undefined;
+      let version = 0;
+      for (let n = 0; !killed; n++) {
+        const request: AppendRequest = {
+          events: [event(`crash-${w}-${n}-a`, 'Streamed', { w, n }), event(`crash-${w}-${n}-b`, 'Streamed', { w, n })],
+        };
+        if (aggregateId) Object.assign(request, { aggregateId, expectedVersion: version });
+        const attempt: Attempt = { request };
+        attempts.push(attempt);
+        try {
+          attempt.reply = await nats.client.request(EventStoreContracts.append, request, {
+            timeoutMs: REQUEST_TIMEOUT_MS,
+          });
+          version = attempt.reply.version;
+        } catch (error) {
+          attempt.error = error;
+          return;
+        }
+      }
+    };
+    const writing = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+    await sleep(1_000);
+    killed = true;
+    child!.kill('SIGKILL');
+    await writing;
+    await childExit;
+    expect(child!.signalCode).toBe('SIGKILL');
+
+    const acked = attempts.filter((a) => a.reply);
+    const failed = attempts.filter((a) => !a.reply);
+    expect(acked.length).toBeGreaterThan(WRITERS);
+    expect(failed.length).toBeGreaterThan(0);
+    // Every failure is a transport failure the client sees as such, never a wrong answer.
+    for (const { error } of failed) {
+      expect(error).toBeInstanceOf(EventoError);
+      expect([ErrorCode.DEADLINE_EXCEEDED, ErrorCode.UNAVAILABLE]).toContain((error as EventoError).code);
+    }
+
+    // Acknowledged means stored, at the positions the acknowledgement gave.
+    const stored = await storedEvents();
+    for (const { request, reply } of acked) {
+      expect(request.events.map((e) => stored.get(e.eventId))).toEqual(reply!.positions);
+      expect(reply!.duplicate).toBe(false);
+    }
+    // An unacknowledged append is stored whole or not at all.
+    for (const { request } of failed) {
+      const present = request.events.filter((e) => stored.has(e.eventId)).length;
+      expect([0, request.events.length]).toContain(present);
+    }
+    // Nothing stored that nobody tried to append.
+    const attempted = new Set(attempts.flatMap((a) => a.request.events.map((e) => e.eventId)));
+    expect([...stored.keys()].filter((id) => !attempted.has(id))).toEqual([]);
+
+    // A fresh instance takes over; the writers retry what they could not see acknowledged.
+    fresh = await startApp('event-store', { DATABASE_URL: url, EVENT_STORE_MODE: mode });
+    for (const { request } of failed) {
+      const storedBefore = stored.get(request.events[0].eventId);
+      const reply = await nats.client.request(EventStoreContracts.append, request);
+      if (storedBefore) {
+        expect(reply).toMatchObject({ duplicate: true, positions: request.events.map((e) => stored.get(e.eventId)) });
+      } else {
+        expect(reply.duplicate).toBe(false);
+      }
+    }
+    const counts = await queryDatabase<{ event_id: string; copies: number }>(
+      url,
+      'SELECT event_id, count(*)::int AS copies FROM "event_store"."events" GROUP BY event_id',
+    );
+    expect(counts.filter((row) => row.copies !== 1)).toEqual([]);
+    expect(new Set(counts.map((row) => row.event_id))).toEqual(attempted);
+    // The aggregates' versions stayed contiguous through the crash and the retries.
+    const gaps = await queryDatabase(
+      url,
+      `SELECT aggregate_id FROM "event_store"."events" WHERE aggregate_id IS NOT NULL GROUP BY aggregate_id
+       HAVING count(*) <> max(aggregate_version) OR min(aggregate_version) <> 1`,
+    );
+    expect(gaps).toEqual([]);
+  });
+});
