@@ -1,6 +1,12 @@
 import { EventStoreContracts, type EventsAppended } from '@evento/contracts';
 import { BaseConfig, EventoClient, NatsConnectionService } from '@evento/platform';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { EventEmitter } from 'node:events';
 
@@ -9,10 +15,11 @@ import { EventEmitter } from 'node:events';
  * group), so fetches waiting for new events on any replica wake within milliseconds.
  */
 @Injectable()
-export class AppendedNotifier implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AppendedNotifier implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(AppendedNotifier.name);
   private readonly local = new EventEmitter().setMaxListeners(0);
   private subscription?: Subscription;
+  private shuttingDown = false;
 
   constructor(
     private readonly nats: NatsConnectionService,
@@ -34,8 +41,22 @@ export class AppendedNotifier implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /**
+   * Before the app drains its requests: waiting fetches stop waiting and answer now, so they
+   * neither hold the shutdown nor get cut off without a reply when the drain times out.
+   */
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+    this.local.emit('shutdown');
+  }
+
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
+  }
+
+  /** True once the app is shutting down: fetches no longer wait. */
+  get closing(): boolean {
+    return this.shuttingDown;
   }
 
   publish(contexts: string[], cursor: string): void {
@@ -46,20 +67,23 @@ export class AppendedNotifier implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * Resolves true when events are appended in the context (or any, for `*`), false when `ms`
-   * passed first.
+   * passed first or the app is shutting down.
    */
   waitForAppend(context: string | undefined, ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const done = (appended: boolean) => {
         clearTimeout(timer);
         this.local.off('appended', onAppended);
+        this.local.off('shutdown', onShutdown);
         resolve(appended);
       };
       const onAppended = (contexts: string[]) => {
         if (!context || context === '*' || contexts.includes(context)) done(true);
       };
-      const timer = setTimeout(() => done(false), ms);
+      const onShutdown = () => done(false);
+      const timer = setTimeout(() => done(false), this.shuttingDown ? 0 : ms);
       this.local.on('appended', onAppended);
+      this.local.on('shutdown', onShutdown);
     });
   }
 }

@@ -95,7 +95,8 @@ export class EventsService {
     for (;;) {
       const rows = withinBytes(await this.repository.read(after, filter, limit, mode), maxBytes);
       const remaining = deadline - Date.now();
-      if (rows.length > 0 || remaining <= 0) {
+      // Shutting down: answer with what there is rather than hold the shutdown.
+      if (rows.length > 0 || remaining <= 0 || this.notifier.closing) {
         const events = rows.map((row) => toStoredEvent(row, mode));
         return { events, cursor: events.length > 0 ? events[events.length - 1].cursor : (request.after ?? '') };
       }
