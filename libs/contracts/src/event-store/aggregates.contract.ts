@@ -1,5 +1,5 @@
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { MAX_VERSION, NAME_PATTERN, type StoredEvent } from './events.contract';
+import { AsReceived, MAX_VERSION, NAME_PATTERN, type StoredEvent } from './events.contract';
 
 export class LoadStoryRequest {
   @Matches(NAME_PATTERN, { message: 'aggregateId must be 1-200 printable characters without spaces' })
@@ -49,6 +49,7 @@ export class SaveSnapshotRequest {
   version: number;
 
   @IsObject()
+  @AsReceived()
   state: Record<string, unknown>;
 }
 

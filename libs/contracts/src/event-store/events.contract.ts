@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Exclude, Transform, type TransformFnParams, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -34,6 +34,26 @@ export function isPosition(value: unknown): value is string {
   return typeof value === 'string' && /^\d{1,19}$/.test(value) && BigInt(value) <= MAX_POSITION;
 }
 
+/** A class whose instances class-transformer never looks into (it has no exposed key). */
+@Exclude()
+class OpaqueJson {}
+
+/**
+ * A free-form JSON object (payload, metadata, snapshot state) kept exactly as received. The
+ * validation pipe's plainToInstance would rebuild it and silently drop every key named like an
+ * Object.prototype member (`constructor`, `toString`, `valueOf`, `__proto__`, ...), at any depth.
+ */
+export function AsReceived(): PropertyDecorator {
+  const opaque = Type(() => OpaqueJson);
+  const keep = Transform(({ obj, key }: TransformFnParams) => (obj as Record<string, unknown>)[key], {
+    toClassOnly: true,
+  });
+  return (target, property) => {
+    opaque(target, property);
+    keep(target, property);
+  };
+}
+
 /** One event to append. */
 export class NewEvent {
   /** Unique id chosen by the writer; a retry with the same id is answered, not stored twice. */
@@ -49,10 +69,12 @@ export class NewEvent {
   context?: string;
 
   @IsObject()
+  @AsReceived()
   payload: Record<string, unknown>;
 
   @IsOptional()
   @IsObject()
+  @AsReceived()
   metadata?: Record<string, unknown>;
 }
 
