@@ -55,6 +55,11 @@ const BAD_APPENDS: Array<[string, unknown, ErrorCode]> = [
     },
     ErrorCode.PAYLOAD_TOO_LARGE,
   ],
+  ...['__proto__', 'constructor', 'prototype'].map((key): [string, unknown, ErrorCode] => [
+    `a payload key ${key}, which would be stripped`,
+    JSON.parse(`{"events":[{"eventId":"k1","eventName":"X","payload":{"list":[{"${key}":{"a":1}}]}}]}`),
+    ErrorCode.MALFORMED_MESSAGE,
+  ]),
   ['duplicate event ids in one append', { events: [...ok(1), ...ok(1)] }, ErrorCode.VALIDATION_FAILED],
   [
     'expectedVersion "sometimes"',

@@ -37,6 +37,13 @@ describe('assertSafeJson', () => {
     expect(() => assertSafeJson({ a: 'x\u0000' })).toThrow(/NUL/);
     expect(() => assertSafeJson({ 'k\u0000': 1 })).toThrow(/NUL/);
   });
+
+  it('refuses the keys the validation pipes would strip, at any depth', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      expect(() => assertSafeJson(JSON.parse(`{"a":[{"${key}":1}]}`))).toThrow(/__proto__, constructor or prototype/);
+    }
+    expect(() => assertSafeJson({ toString: 1, valueOf: { hasOwnProperty: 2 } })).not.toThrow();
+  });
 });
 
 describe('decodeReply', () => {

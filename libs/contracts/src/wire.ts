@@ -28,9 +28,15 @@ export function decodeReply(text: string): ReplyEnvelope<unknown> {
 }
 
 /**
+ * Object keys the validation pipes strip from every body against prototype pollution. Refused,
+ * so a request is never acknowledged with part of its data silently gone.
+ */
+const STRIPPED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
  * Walks a parsed JSON value without recursion and refuses what could hurt a process or the
- * database: nesting deeper than `maxDepth`, more than `maxNodes` values, and the NUL character
- * (Postgres rejects it in text and jsonb).
+ * database: nesting deeper than `maxDepth`, more than `maxNodes` values, the NUL character
+ * (Postgres rejects it in text and jsonb) and the keys `__proto__`, `constructor`, `prototype`.
  */
 export function assertSafeJson(value: unknown, limits: { maxDepth: number; maxNodes: number } = JsonLimits): void {
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
@@ -57,6 +63,12 @@ export function assertSafeJson(value: unknown, limits: { maxDepth: number; maxNo
       for (const [key, item] of Object.entries(current as Record<string, unknown>)) {
         if (key.includes('\u0000')) {
           throw new EventoError(ErrorCode.MALFORMED_MESSAGE, 'JSON keys must not contain the NUL character');
+        }
+        if (STRIPPED_KEYS.has(key)) {
+          throw new EventoError(
+            ErrorCode.MALFORMED_MESSAGE,
+            'JSON keys must not be __proto__, constructor or prototype',
+          );
         }
         stack.push({ value: item, depth: depth + 1 });
       }
