@@ -19,6 +19,9 @@ export class AppendedNotifier implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(AppendedNotifier.name);
   private readonly local = new EventEmitter().setMaxListeners(0);
   private subscription?: Subscription;
+  private readonly pendingContexts = new Set<string>();
+  private pendingCursor = '';
+  private flushScheduled = false;
   private shuttingDown = false;
 
   constructor(
@@ -59,10 +62,24 @@ export class AppendedNotifier implements OnApplicationBootstrap, BeforeApplicati
     return this.shuttingDown;
   }
 
+  /**
+   * Announces a commit. The appends of one batch are answered in the same tick, so their
+   * announcements are merged into one notification per commit.
+   */
   publish(contexts: string[], cursor: string): void {
-    // Local waiters first: no need to go through NATS to wake this replica's own fetches.
-    this.local.emit('appended', contexts);
-    this.client.publish(EventStoreContracts.appended, { contexts, cursor });
+    for (const context of contexts) this.pendingContexts.add(context);
+    this.pendingCursor = cursor;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      const merged = [...this.pendingContexts];
+      const latest = this.pendingCursor;
+      this.pendingContexts.clear();
+      this.flushScheduled = false;
+      // Local waiters first: no need to go through NATS to wake this replica's own fetches.
+      this.local.emit('appended', merged);
+      this.client.publish(EventStoreContracts.appended, { contexts: merged, cursor: latest });
+    });
   }
 
   /**

@@ -49,6 +49,11 @@ export interface DeletionRow {
   deleted_now: boolean;
 }
 
+function isEventIdRace(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driverError?.code === '23505' && driverError.constraint === 'events_event_id_key';
+}
+
 /** The only place that touches the event_store tables. */
 @Injectable()
 export class EventsRepository {
@@ -59,11 +64,20 @@ export class EventsRepository {
    * committed. `serialized` takes the cluster-wide lock (CPES).
    */
   async appendBatch(requests: AppendRequest[], serialized: boolean): Promise<BatchOutcome> {
-    const rows = await this.db.query<Array<{ outcome: BatchOutcome }>>(
-      'SELECT "event_store"."append_batch"($1::jsonb, $2) AS outcome',
-      [JSON.stringify(requests), serialized],
-    );
-    return rows[0].outcome;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const rows = await this.db.query<Array<{ outcome: BatchOutcome }>>(
+          'SELECT "event_store"."append_batch"($1::jsonb, $2) AS outcome',
+          [JSON.stringify(requests), serialized],
+        );
+        return rows[0].outcome;
+      } catch (error) {
+        // Another replica stored the same event id between our check and our insert (a retry
+        // racing its original). The statement rolled back whole; run again and it answers
+        // with the stored result.
+        if (attempt >= 3 || !isEventIdRace(error)) throw error;
+      }
+    }
   }
 
   async read(after: Cursor, filter: ReadFilter, limit: number, mode: OrderingMode): Promise<EventRow[]> {
