@@ -135,26 +135,24 @@ describe.each(MODES)('waiting fetches in %s mode', (mode: OrderingMode) => {
     expect(Date.now() - started).toBeLessThan(FAST_MS);
   });
 
-  it('answers waiting fetches at once when their instance shuts down', async () => {
+  it('answers a waiting fetch at once when its instance shuts down', async () => {
     // Read up to the end first (the filtered tests' events are still ahead of the cursor).
     for (;;) {
       const page = await nats.client.request(EventStoreContracts.fetch, { after: cursor, waitMs: 1_000 });
       if (page.events.length === 0) break;
       cursor = page.cursor;
     }
-    const viaNats = nats.client.request(
+    const waiting = nats.client.request(
       EventStoreContracts.fetch,
       { after: cursor, waitMs: 20_000 },
       { timeoutMs: 25_000 },
     );
-    const onA = a.app.get(EventsService).fetch({ after: cursor, waitMs: 20_000 });
     await sleep(150);
     const started = Date.now();
     closed = true;
     await Promise.all([a.app.close(), b.app.close()]);
-    // Neither held the shutdown until its drain timeout, and both got an answer, not silence.
+    // The fetch did not hold the shutdown until the drain timeout, and got an answer, not silence.
     expect(Date.now() - started).toBeLessThan(FAST_MS);
-    expect(await viaNats).toEqual({ events: [], cursor });
-    expect(await onA).toEqual({ events: [], cursor });
+    expect(await waiting).toEqual({ events: [], cursor });
   });
 });
