@@ -4,7 +4,6 @@ import { dropDatabase, freshDatabaseUrl, queryDatabase, TcpProxy, waitFor, conne
 import type { NatsConnection } from '@nats-io/transport-node';
 import { APPS, type RunningApp, startApp } from './support/apps';
 
-
 async function rawRequest(nc: NatsConnection, subject: string, body: string): Promise<unknown> {
   const reply = await nc.request(subject, body, { timeout: 3_000 });
   return JSON.parse(reply.string()) as unknown;
