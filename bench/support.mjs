@@ -3,12 +3,13 @@
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { buildReason, entryOf, markBuilt } from '../scripts/build-state.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -123,45 +124,12 @@ export function run(command, args) {
 // Build check (the same rule as scripts/start.mjs)
 // ---------------------------------------------------------------------------------------------
 
-const APPS = ['gateway', 'event-store', 'registry', 'telemetry', 'scaler'];
-export const entryOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-
-const isTestPath = (path) =>
-  /\.(spec|e2e-spec|test)\.[cm]?[jt]s$/.test(path) ||
-  /(^|\/)(test|__tests__)\//.test(path) ||
-  path.startsWith('libs/testing/');
-
-function newestSource() {
-  let newest = { time: 0, path: '' };
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const rel = relative(ROOT, path).split('\\').join('/');
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && !isTestPath(`${rel}/`)) walk(path);
-      } else if (entry.isFile() && !isTestPath(rel)) {
-        const time = statSync(path).mtimeMs;
-        if (time > newest.time) newest = { time, path: rel };
-      }
-    }
-  };
-  for (const top of ['apps', 'libs']) if (existsSync(join(ROOT, top))) walk(join(ROOT, top));
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json']) {
-    const path = join(ROOT, file);
-    if (existsSync(path) && statSync(path).mtimeMs > newest.time) newest = { time: statSync(path).mtimeMs, path: file };
-  }
-  return newest;
-}
+export { entryOf };
 
 /** Runs `npm run build` when the app's entry point is missing or older than a source file. */
 export async function buildIfNeeded(app) {
   const entry = entryOf(app);
-  let reason;
-  if (!existsSync(entry)) reason = `${relative(ROOT, entry)} missing`;
-  else {
-    const newest = newestSource();
-    if (newest.time > statSync(entry).mtimeMs) reason = `${newest.path} changed since the last build`;
-  }
+  const reason = buildReason([app]);
   if (!reason) return false;
   progress(`building (${reason}): npm run build`);
   const started = Date.now();
@@ -169,9 +137,7 @@ export async function buildIfNeeded(app) {
   if (result.code !== 0 || !existsSync(entry)) {
     throw new Error(`npm run build failed (${result.signal ?? `exit code ${result.code}`})`);
   }
-  // As scripts/start.mjs does: mark the entry points as built when the build began.
-  const builtAt = new Date(started);
-  for (const name of APPS) if (existsSync(entryOf(name))) utimesSync(entryOf(name), builtAt, builtAt);
+  markBuilt(started);
   progress(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
 }

@@ -16,8 +16,9 @@
 // EVENTO_STOP_TIMEOUT_MS (default 15000) the wait for a clean stop before SIGKILL.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { buildReason, entryOf, markBuilt } from './build-state.mjs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -237,44 +238,6 @@ async function checkDependencies() {
 // 2. Build
 // ---------------------------------------------------------------------------------------------
 
-const entryOf = (app) => join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-
-const isTestPath = (path) =>
-  /\.(spec|e2e-spec|test)\.[cm]?[jt]s$/.test(path) ||
-  /(^|\/)(test|__tests__)\//.test(path) ||
-  path.startsWith('libs/testing/');
-
-/** The newest modification time of the sources that go into dist/ (tests excluded). */
-function newestSource() {
-  let newest = { time: 0, path: '' };
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const rel = relative(ROOT, path).split('\\').join('/');
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && !isTestPath(`${rel}/`)) walk(path);
-      } else if (entry.isFile() && !isTestPath(rel)) {
-        const time = statSync(path).mtimeMs;
-        if (time > newest.time) newest = { time, path: rel };
-      }
-    }
-  };
-  for (const top of ['apps', 'libs']) if (existsSync(join(ROOT, top))) walk(join(ROOT, top));
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'nest-cli.json']) {
-    const path = join(ROOT, file);
-    if (existsSync(path) && statSync(path).mtimeMs > newest.time) newest = { time: statSync(path).mtimeMs, path: file };
-  }
-  return newest;
-}
-
-function buildReason(apps) {
-  const missing = apps.filter((app) => !existsSync(entryOf(app)));
-  if (missing.length) return `${missing.map((app) => relative(ROOT, entryOf(app))).join(', ')} missing`;
-  const oldest = Math.min(...apps.map((app) => statSync(entryOf(app)).mtimeMs));
-  const newest = newestSource();
-  return newest.time > oldest ? `${newest.path} changed since the last build` : undefined;
-}
-
 function run(command, args) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
@@ -295,17 +258,13 @@ async function buildIfNeeded(apps) {
     );
     process.exit(1);
   }
-  // tsc only rewrites what changed, so an entry point can stay older than a library it imports:
-  // mark the entry points as built when the build began (the build compiles every app), or every
-  // start would rebuild; a source saved during the build stays newer, so the next start rebuilds.
-  const builtAt = new Date(started);
   for (const app of apps) {
     if (!existsSync(entryOf(app))) {
       complain(`npm run build succeeded but ${relative(ROOT, entryOf(app))} is missing; not starting.`);
       process.exit(1);
     }
   }
-  for (const app of Object.keys(APPS)) if (existsSync(entryOf(app))) utimesSync(entryOf(app), builtAt, builtAt);
+  markBuilt(started);
   say(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
