@@ -3,6 +3,7 @@ import { CatalogHttpController } from './catalog/catalog.http.controller';
 import { CatalogMessageController } from './catalog/catalog.message.controller';
 import { CatalogRepository } from './catalog/catalog.repository';
 import { CatalogService } from './catalog/catalog.service';
+import { PayloadValidator } from './catalog/payload-validator';
 import { InstancesHttpController } from './instances/instances.http.controller';
 import { InstancesMessageController } from './instances/instances.message.controller';
 import { InstancesRepository } from './instances/instances.repository';
@@ -29,6 +30,7 @@ import { RoutingService } from './routing/routing.service';
     InstancesRepository,
     InstancesService,
     LeaseSweeper,
+    PayloadValidator,
     RoutingRepository,
     RoutingService,
   ],

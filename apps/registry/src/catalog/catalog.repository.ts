@@ -214,6 +214,14 @@ export class CatalogRepository {
     );
   }
 
+  /** Every bundle's declaration of one payload name, with its JSON Schema (null when none). */
+  async payloadSchemas(name: string): Promise<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>> {
+    return this.db.query<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>>(
+      `SELECT "bundle_id", "json_schema" FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+      [name],
+    );
+  }
+
   /**
    * Removes a bundle and everything it reported, unless one of its instances is live.
    * Returns 'absent' when there is no such bundle.

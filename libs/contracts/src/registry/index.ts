@@ -2,6 +2,7 @@ import { defineEvent, defineRequest } from '../contract';
 import { SUBJECT_PREFIX } from '../protocol';
 import { DiscoverRequest, DiscoverResponse } from './descriptor.contract';
 import { HelloRequest, WelcomeResponse } from './hello.contract';
+import { ValidatePayloadRequest, ValidatePayloadResponse } from './payloads.contract';
 import { HeartbeatRequest, HeartbeatResponse, InstanceStatusResponse, SessionRequest } from './instances.contract';
 import { RoutingChanged, RoutingTableRequest, RoutingTableResponse } from './routing.contract';
 
@@ -9,6 +10,7 @@ export * from './hello.contract';
 export * from './descriptor.contract';
 export * from './instances.contract';
 export * from './routing.contract';
+export * from './payloads.contract';
 
 const RG = `${SUBJECT_PREFIX}.registry` as const;
 
@@ -22,6 +24,8 @@ export const RegistryContracts = {
   enable: defineRequest(`${RG}.instances.enable`, SessionRequest, InstanceStatusResponse),
   disable: defineRequest(`${RG}.instances.disable`, SessionRequest, InstanceStatusResponse),
   goodbye: defineRequest(`${RG}.instances.goodbye`, SessionRequest, InstanceStatusResponse),
+  /** Checks a body against the registered JSON Schema of a payload; NOT_FOUND when no bundle declares it. */
+  validatePayload: defineRequest(`${RG}.payloads.validate`, ValidatePayloadRequest, ValidatePayloadResponse),
   routingTable: defineRequest(`${RG}.routing.table`, RoutingTableRequest, RoutingTableResponse),
   /** Fan-out to every gateway and registry replica whenever routing may have changed. */
   routingChanged: defineEvent(`${RG}.routing.changed`, RoutingChanged),
