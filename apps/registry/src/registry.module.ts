@@ -4,6 +4,7 @@ import { CatalogMessageController } from './catalog/catalog.message.controller';
 import { CatalogRepository } from './catalog/catalog.repository';
 import { CatalogService } from './catalog/catalog.service';
 import { PayloadValidator } from './catalog/payload-validator';
+import { ClusterStream } from './instances/cluster.stream';
 import { InstancesHttpController } from './instances/instances.http.controller';
 import { InstancesMessageController } from './instances/instances.message.controller';
 import { InstancesRepository } from './instances/instances.repository';
@@ -27,6 +28,7 @@ import { RoutingService } from './routing/routing.service';
   providers: [
     CatalogRepository,
     CatalogService,
+    ClusterStream,
     InstancesRepository,
     InstancesService,
     LeaseSweeper,

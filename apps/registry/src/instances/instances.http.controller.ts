@@ -1,5 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, type MessageEvent, Sse } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Observable } from 'rxjs';
+import { ClusterStream } from './cluster.stream';
 import type { ClusterDto } from './dto/cluster.dto';
 import { InstancesService } from './instances.service';
 
@@ -7,11 +9,23 @@ import { InstancesService } from './instances.service';
 @ApiBearerAuth()
 @Controller('cluster')
 export class InstancesHttpController {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly stream: ClusterStream,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every instance with its status, location and lease (live, from Postgres)' })
   cluster(): Promise<ClusterDto> {
     return this.instances.cluster();
+  }
+
+  @Sse('stream')
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    summary: 'Server-Sent Events: a `snapshot` of the cluster, then a `routing.changed` event per change',
+  })
+  clusterStream(): Observable<MessageEvent> {
+    return this.stream.events();
   }
 }
