@@ -38,6 +38,9 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   const app = await NestFactory.create<NestExpressApplication>(definition.module, {
     bufferLogs: true,
     bodyParser: false,
+    // Open Server-Sent Events streams would otherwise hold close() until keep-alive times out;
+    // by the time HTTP closes, NATS work has drained and readiness has long said no.
+    forceCloseConnections: true,
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
