@@ -1,7 +1,7 @@
 import { type AppendRequest, ErrorCode, EventStoreContracts, type OrderingMode } from '@evento/contracts';
-import { dropDatabase, freshDatabaseUrl, queryDatabase } from '@evento/testing';
-import { type RunningApp, startApp } from '../support/apps';
-import { connectNats, event, MODES, type Nats } from './support';
+import { queryDatabase } from '@evento/testing';
+import { useApps } from '../support/apps';
+import { event, MODES } from './support';
 
 /**
  * A writer that did not get its acknowledgement retries with the same event ids. The retry is
@@ -12,21 +12,8 @@ import { connectNats, event, MODES, type Nats } from './support';
 jest.setTimeout(30_000);
 
 describe.each(MODES)('retried appends in %s mode', (mode: OrderingMode) => {
-  const url = freshDatabaseUrl(`es_retry_${mode}`);
-  let nats: Nats;
-  const apps: RunningApp[] = [];
-
-  beforeAll(async () => {
-    nats = await connectNats();
-    apps.push(await startApp('event-store', { DATABASE_URL: url, EVENT_STORE_MODE: mode }));
-    apps.push(await startApp('event-store', { DATABASE_URL: url, EVENT_STORE_MODE: mode }));
-  });
-
-  afterAll(async () => {
-    await Promise.all(apps.map((running) => running.app.close()));
-    await nats?.nc.drain();
-    await dropDatabase(url);
-  });
+  const suite = useApps('event-store', { label: `es_retry_${mode}`, count: 2, env: { EVENT_STORE_MODE: mode } });
+  const url = suite.url;
 
   async function rowCount(): Promise<number> {
     const [{ count }] = await queryDatabase<{ count: number }>(
@@ -36,7 +23,7 @@ describe.each(MODES)('retried appends in %s mode', (mode: OrderingMode) => {
     return count;
   }
 
-  const append = (request: AppendRequest) => nats.client.request(EventStoreContracts.append, request);
+  const append = (request: AppendRequest) => suite.client.request(EventStoreContracts.append, request);
 
   it('answers a retry with the original result and stores nothing new', async () => {
     const request: AppendRequest = {
@@ -78,7 +65,7 @@ describe.each(MODES)('retried appends in %s mode', (mode: OrderingMode) => {
     expect(await append(request)).toEqual({ ...first, duplicate: true });
     expect(await append({ ...request, expectedVersion: 'none' })).toEqual({ ...first, duplicate: true });
     expect(await rowCount()).toBe(rows);
-    const story = await nats.client.request(EventStoreContracts.loadStory, { aggregateId: 'order-2' });
+    const story = await suite.client.request(EventStoreContracts.loadStory, { aggregateId: 'order-2' });
     expect(story.events.map((e) => e.eventId)).toEqual(['o2-created', 'o2-shipped']);
   });
 
@@ -123,7 +110,7 @@ describe.each(MODES)('retried appends in %s mode', (mode: OrderingMode) => {
       const rows = await rowCount();
       const replies = await Promise.all(
         Array.from({ length: 20 }, () =>
-          nats.client.request(EventStoreContracts.append, request, { timeoutMs: 15_000 }),
+          suite.client.request(EventStoreContracts.append, request, { timeoutMs: 15_000 }),
         ),
       );
       expect(replies.filter((reply) => !reply.duplicate)).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { type AppendResponse, ErrorCode, EventoError, EventStoreContracts, type OrderingMode } from '@evento/contracts';
-import { dropDatabase, freshDatabaseUrl, queryDatabase } from '@evento/testing';
-import { type RunningApp, startApp } from '../support/apps';
-import { connectNats, event, MODES, type Nats } from './support';
+import { queryDatabase } from '@evento/testing';
+import { useApps } from '../support/apps';
+import { event, MODES } from './support';
 
 /**
  * Optimistic concurrency under contention: many writers, spread over two instances, append to
@@ -14,21 +14,8 @@ const RACERS = 50;
 jest.setTimeout(30_000);
 
 describe.each(MODES)('concurrent appends to one aggregate in %s mode', (mode: OrderingMode) => {
-  const url = freshDatabaseUrl(`es_occ_${mode}`);
-  let nats: Nats;
-  const apps: RunningApp[] = [];
-
-  beforeAll(async () => {
-    nats = await connectNats();
-    apps.push(await startApp('event-store', { DATABASE_URL: url, EVENT_STORE_MODE: mode }));
-    apps.push(await startApp('event-store', { DATABASE_URL: url, EVENT_STORE_MODE: mode }));
-  });
-
-  afterAll(async () => {
-    await Promise.all(apps.map((running) => running.app.close()));
-    await nats?.nc.drain();
-    await dropDatabase(url);
-  });
+  const suite = useApps('event-store', { label: `es_occ_${mode}`, count: 2, env: { EVENT_STORE_MODE: mode } });
+  const url = suite.url;
 
   async function versionsOf(aggregateId: string): Promise<number[]> {
     const rows = await queryDatabase<{ v: number }>(
@@ -51,7 +38,7 @@ describe.each(MODES)('concurrent appends to one aggregate in %s mode', (mode: Or
   function race(aggregateId: string, expectedVersion: number | 'none', eventsEach: number) {
     return Promise.allSettled(
       Array.from({ length: RACERS }, (_, r) =>
-        nats.client.request(
+        suite.client.request(
           EventStoreContracts.append,
           {
             aggregateId,
@@ -66,7 +53,7 @@ describe.each(MODES)('concurrent appends to one aggregate in %s mode', (mode: Or
 
   it('lets exactly one of 50 appends at the same expected version win', async () => {
     const aggregateId = 'cart-1';
-    const setup = await nats.client.request(EventStoreContracts.append, {
+    const setup = await suite.client.request(EventStoreContracts.append, {
       aggregateId,
       expectedVersion: 'none',
       events: [event('cart-1-a'), event('cart-1-b'), event('cart-1-c')],
@@ -119,7 +106,7 @@ describe.each(MODES)('concurrent appends to one aggregate in %s mode', (mode: Or
     const aggregateId = 'cart-3';
     const outcomes = await Promise.all(
       Array.from({ length: RACERS }, (_, r) =>
-        nats.client.request(
+        suite.client.request(
           EventStoreContracts.append,
           {
             aggregateId,
@@ -149,20 +136,20 @@ describe.each(MODES)('concurrent appends to one aggregate in %s mode', (mode: Or
 
   it('refuses a stale expected version after the race with the current version', async () => {
     await expect(
-      nats.client.request(EventStoreContracts.append, {
+      suite.client.request(EventStoreContracts.append, {
         aggregateId: 'cart-1',
         expectedVersion: 4,
         events: [event('cart-1-late')],
       }),
     ).rejects.toMatchObject({ code: ErrorCode.CONFLICT, details: { actualVersion: 5 } });
     await expect(
-      nats.client.request(EventStoreContracts.append, {
+      suite.client.request(EventStoreContracts.append, {
         aggregateId: 'cart-1',
         expectedVersion: 'none',
         events: [event('cart-1-late')],
       }),
     ).rejects.toMatchObject({ code: ErrorCode.CONFLICT, details: { actualVersion: 5 } });
-    const next = await nats.client.request(EventStoreContracts.append, {
+    const next = await suite.client.request(EventStoreContracts.append, {
       aggregateId: 'cart-1',
       expectedVersion: 5,
       events: [event('cart-1-late')],

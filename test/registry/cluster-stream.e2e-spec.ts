@@ -1,8 +1,6 @@
 import { RegistryContracts, type RoutingChanged } from '@evento/contracts';
-import { ContractClient } from '@evento/platform';
-import { connectTestNats, dropDatabase, freshDatabaseUrl, waitFor } from '@evento/testing';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { type RunningApp, startApp } from '../support/apps';
+import { waitFor } from '@evento/testing';
+import { startApp, useApps } from '../support/apps';
 import { helloFor, join, session } from './support';
 
 interface StreamEvent {
@@ -61,28 +59,13 @@ class EventReader {
 }
 
 describe('registry cluster stream (SSE)', () => {
-  let nc: NatsConnection;
-  let client: ContractClient;
-  let running: RunningApp;
-  const url = freshDatabaseUrl('registry_stream');
-
-  beforeAll(async () => {
-    nc = await connectTestNats();
-    client = new ContractClient(() => nc);
-    running = await startApp('registry', { DATABASE_URL: url });
-  });
-
-  afterAll(async () => {
-    await running?.app.close();
-    await nc?.drain();
-    await dropDatabase(url);
-  });
+  const suite = useApps('registry', { label: 'registry_stream' });
 
   it('sends a snapshot, then every routing change, including those of other replicas', async () => {
-    const early = await join(client, helloFor('todo'));
-    await client.request(RegistryContracts.enable, session(early));
+    const early = await join(suite.client, helloFor('todo'));
+    await suite.client.request(RegistryContracts.enable, session(early));
 
-    const response = await fetch(`${running.url}/cluster/stream`);
+    const response = await fetch(`${suite.apps[0].url}/cluster/stream`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const stream = new EventReader(response.body!.getReader());
@@ -94,9 +77,9 @@ describe('registry cluster stream (SSE)', () => {
       });
 
       // A bundle instance joins (hello, enable) and leaves (goodbye).
-      const welcome = await join(client, helloFor('todo'));
-      await client.request(RegistryContracts.enable, session(welcome));
-      await client.request(RegistryContracts.goodbye, session(welcome));
+      const welcome = await join(suite.client, helloFor('todo'));
+      await suite.client.request(RegistryContracts.enable, session(welcome));
+      await suite.client.request(RegistryContracts.goodbye, session(welcome));
       await waitFor(() => stream.changes(welcome.instanceId).length >= 2);
       expect(stream.changes(welcome.instanceId)).toEqual(['enabled', 'goodbye']);
       expect(stream.events.find((e) => e.type === 'routing.changed')?.data).toMatchObject({
@@ -113,7 +96,7 @@ describe('registry cluster stream (SSE)', () => {
         instanceId: 'on-another-replica',
         at: new Date().toISOString(),
       };
-      nc.publish(RegistryContracts.routingChanged.subject, JSON.stringify(elsewhere));
+      suite.nc.publish(RegistryContracts.routingChanged.subject, JSON.stringify(elsewhere));
       await waitFor(() => stream.changes('on-another-replica').length > 0);
       expect(stream.changes('on-another-replica')).toEqual(['lease-expired']);
     } finally {
@@ -122,7 +105,7 @@ describe('registry cluster stream (SSE)', () => {
   });
 
   it('ends open streams when the app shuts down, so the replica can stop', async () => {
-    const replica = await startApp('registry', { DATABASE_URL: url });
+    const replica = await startApp('registry', { DATABASE_URL: suite.url });
     const response = await fetch(`${replica.url}/cluster/stream`);
     const stream = new EventReader(response.body!.getReader());
     await waitFor(() => stream.events.length > 0);

@@ -1,36 +1,18 @@
 import { ErrorCode, RegistryContracts, type ValidatePayloadRequest } from '@evento/contracts';
-import { ContractClient } from '@evento/platform';
-import { connectTestNats, dropDatabase, freshDatabaseUrl } from '@evento/testing';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { PayloadValidator } from '../../apps/registry/src/catalog/payload-validator';
-import { type RunningApp, startApp } from '../support/apps';
+import { useApps } from '../support/apps';
 import { helloFor, join, session, todoDescriptor } from './support';
 
 describe('registry payload validation', () => {
-  let nc: NatsConnection;
-  let client: ContractClient;
-  let running: RunningApp;
-  const url = freshDatabaseUrl('registry_payloads');
-
-  beforeAll(async () => {
-    nc = await connectTestNats();
-    client = new ContractClient(() => nc);
-    running = await startApp('registry', { DATABASE_URL: url });
-  });
-
-  afterAll(async () => {
-    await running?.app.close();
-    await nc?.drain();
-    await dropDatabase(url);
-  });
+  const suite = useApps('registry', { label: 'registry_payloads' });
 
   const validate = (payloadName: string, body: Record<string, unknown>) =>
-    client.request(RegistryContracts.validatePayload, { payloadName, body });
+    suite.client.request(RegistryContracts.validatePayload, { payloadName, body });
 
   it('validates bodies against the registered schema, compiling it once until the bundle registers another', async () => {
-    const welcome = await join(client, helloFor('todo'));
-    await client.request(RegistryContracts.discover, { ...session(welcome), descriptor: todoDescriptor() });
-    const validator = running.app.get(PayloadValidator);
+    const welcome = await join(suite.client, helloFor('todo'));
+    await suite.client.request(RegistryContracts.discover, { ...session(welcome), descriptor: todoDescriptor() });
+    const validator = suite.apps[0].app.get(PayloadValidator);
     const compilesBefore = validator.compiles;
 
     expect(await validate('CreateTodoList', { listId: 'l-1' })).toEqual({ valid: true, errors: [] });
@@ -54,7 +36,7 @@ describe('registry payload validation', () => {
       required: ['listId', 'title'],
       additionalProperties: false,
     };
-    await client.request(RegistryContracts.discover, { ...session(welcome), descriptor: stricter });
+    await suite.client.request(RegistryContracts.discover, { ...session(welcome), descriptor: stricter });
     const refused = await validate('CreateTodoList', { listId: 'l1', extra: 1 });
     expect(refused.valid).toBe(false);
     expect(refused.errors).toEqual(
@@ -77,7 +59,7 @@ describe('registry payload validation', () => {
 
   it('refuses a malformed request with VALIDATION_FAILED naming the fields', async () => {
     const malformed = { payloadName: 'has space', body: 'not an object' } as unknown as ValidatePayloadRequest;
-    const error = await client
+    const error = await suite.client
       .request(RegistryContracts.validatePayload, malformed)
       .catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code: ErrorCode.VALIDATION_FAILED });

@@ -1,6 +1,14 @@
 import type { AppName } from '@evento/contracts';
-import { TEST_SUBJECT_PREFIX } from '@evento/testing';
-import { type AppDefinition, type BaseConfig, createEventoApp, listen, loadConfig } from '@evento/platform';
+import { connectTestNats, dropDatabase, freshDatabaseUrl, TEST_SUBJECT_PREFIX } from '@evento/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  type AppDefinition,
+  type BaseConfig,
+  ContractClient,
+  createEventoApp,
+  listen,
+  loadConfig,
+} from '@evento/platform';
 import type { INestApplication } from '@nestjs/common';
 import { eventStoreApp } from '../../apps/event-store/src/app.definition';
 import { EventStoreConfig } from '../../apps/event-store/src/config/event-store.config';
@@ -44,4 +52,50 @@ export async function startApp(name: AppName, env: Record<string, string>): Prom
   const app = await createEventoApp(definition);
   const url = await listen(app, definition.config);
   return { app, config: definition.config, url };
+}
+
+export interface Suite {
+  /** The fresh database every app of the suite shares. */
+  readonly url: string;
+  readonly apps: RunningApp[];
+  /** A NATS connection on this file's subject prefix, and a contracts client over it. */
+  readonly nc: NatsConnection;
+  readonly client: ContractClient;
+}
+
+/**
+ * The fixture most integration tests need: `count` replicas of an app on a fresh database,
+ * plus a NATS connection under the file's subject prefix, all torn down after the block.
+ * Call it inside a describe block; read the fields in hooks and tests, not at definition.
+ */
+export function useApps(
+  name: AppName,
+  options: { label: string; count?: number; env?: Record<string, string> },
+): Suite {
+  const url = freshDatabaseUrl(options.label);
+  const apps: RunningApp[] = [];
+  let nc: NatsConnection | undefined;
+  let client: ContractClient | undefined;
+  beforeAll(async () => {
+    nc = await connectTestNats();
+    client = new ContractClient(() => nc!);
+    for (let i = 0; i < (options.count ?? 1); i += 1) {
+      apps.push(await startApp(name, { DATABASE_URL: url, ...options.env }));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((running) => running.app.close()));
+    await nc?.drain();
+    await dropDatabase(url);
+  });
+  return {
+    url,
+    apps,
+    get nc() {
+      return nc!;
+    },
+    get client() {
+      return client!;
+    },
+  };
 }
