@@ -93,6 +93,15 @@ describe.each(APP_NAMES)('the %s app', (name) => {
     expect(openapi.openapi).toMatch(/^3\./);
   });
 
+  it('serves Prometheus metrics labelled with the app', async () => {
+    const res = await fetch(`${running!.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('# TYPE evento_process_resident_memory_bytes gauge');
+    expect(text).toMatch(new RegExp(`evento_process_resident_memory_bytes\\{app="${name}"\\} \\d+`));
+  });
+
   it('answers malformed HTTP bodies with typed errors', async () => {
     const post = (body: string) =>
       fetch(`${running!.url}/health/ready`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });

@@ -3,6 +3,7 @@ export * from './nats';
 export * from './database';
 export * from './errors';
 export * from './health';
+export * from './metrics';
 export * from './logging/logging.module';
 export * from './http/http-guards';
 export * from './system/system.message.controller';

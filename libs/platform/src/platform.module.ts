@@ -4,6 +4,7 @@ import { AppConfigModule, type BaseConfig } from './config';
 import { DatabaseModule, type DatabaseOptions } from './database';
 import { HealthModule } from './health';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics';
 import { NatsModule } from './nats';
 import { systemMessageController } from './system/system.message.controller';
 
@@ -25,6 +26,7 @@ export class PlatformModule {
         NatsModule,
         DatabaseModule.forApp(options.database),
         HealthModule,
+        MetricsModule.forApp(options.app),
       ],
       controllers: [systemMessageController(options.app)],
     };
