@@ -6,3 +6,7 @@ export * from './wire';
 export * from './system/ping.contract';
 export * from './event-store';
 export * from './registry';
+export * from './gateway';
+export * from './bundle';
+export * from './scaler';
+export * from './telemetry';

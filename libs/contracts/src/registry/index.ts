@@ -4,6 +4,7 @@ import { DiscoverRequest, DiscoverResponse } from './descriptor.contract';
 import { HelloRequest, WelcomeResponse } from './hello.contract';
 import { ValidatePayloadRequest, ValidatePayloadResponse } from './payloads.contract';
 import { HeartbeatRequest, HeartbeatResponse, InstanceStatusResponse, SessionRequest } from './instances.contract';
+import { ReportConsumersRequest, ReportConsumersResponse } from './consumers.contract';
 import { RoutingChanged, RoutingTableRequest, RoutingTableResponse } from './routing.contract';
 
 export * from './hello.contract';
@@ -11,6 +12,7 @@ export * from './descriptor.contract';
 export * from './instances.contract';
 export * from './routing.contract';
 export * from './payloads.contract';
+export * from './consumers.contract';
 
 const RG = `${SUBJECT_PREFIX}.registry` as const;
 
@@ -26,6 +28,8 @@ export const RegistryContracts = {
   goodbye: defineRequest(`${RG}.instances.goodbye`, SessionRequest, InstanceStatusResponse),
   /** Checks a body against the registered JSON Schema of a payload; NOT_FOUND when no bundle declares it. */
   validatePayload: defineRequest(`${RG}.payloads.validate`, ValidatePayloadRequest, ValidatePayloadResponse),
+  /** The consumers an instance runs, and which of them it is the active one for. */
+  reportConsumers: defineRequest(`${RG}.consumers.report`, ReportConsumersRequest, ReportConsumersResponse),
   routingTable: defineRequest(`${RG}.routing.table`, RoutingTableRequest, RoutingTableResponse),
   /** Fan-out to every gateway and registry replica whenever routing may have changed. */
   routingChanged: defineEvent(`${RG}.routing.changed`, RoutingChanged),

@@ -1,0 +1,161 @@
+import { Type } from 'class-transformer';
+import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { AsReceived, EVENT_ID_PATTERN, NAME_PATTERN, type StoredEvent } from '../event-store/events.contract';
+import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN } from '../registry/hello.contract';
+
+const NAME_RULE = '1-200 printable characters without spaces';
+
+/** Who sent a request: kept for telemetry's invocation graph and in the logs. */
+export class RequestSource {
+  @IsOptional()
+  @Matches(BUNDLE_ID_PATTERN, { message: 'source.bundleId must be a bundle id' })
+  bundleId?: string;
+
+  @IsOptional()
+  @Matches(INSTANCE_ID_PATTERN, { message: 'source.instanceId must be an instance id' })
+  instanceId?: string;
+
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `source.component must be ${NAME_RULE}` })
+  component?: string;
+
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `source.handler must be ${NAME_RULE}` })
+  handler?: string;
+}
+
+/**
+ * A command, by payload name. The routing table says whether it is a domain command (an
+ * aggregate handles it: `aggregateId` is required) or a service command.
+ */
+export class SendCommandRequest {
+  @Matches(NAME_PATTERN, { message: `command must be ${NAME_RULE}` })
+  command: string;
+
+  @IsObject()
+  @AsReceived()
+  payload: Record<string, unknown>;
+
+  /** Domain commands: the aggregate the command is for. Service commands: stored with the event. */
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `aggregateId must be ${NAME_RULE}` })
+  aggregateId?: string;
+
+  /** Service commands with the same lock id never run at the same time anywhere in the cluster. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{1,200}$/, { message: 'lockId must be 1-200 characters without spaces' })
+  lockId?: string;
+
+  /** Copied into the stored event's metadata (with the request and correlation ids). */
+  @IsOptional()
+  @IsObject()
+  @AsReceived()
+  metadata?: Record<string, unknown>;
+
+  /** Domain commands: replay the whole story instead of starting from the snapshot. */
+  @IsOptional()
+  @IsBoolean()
+  ignoreSnapshot?: boolean;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequestSource)
+  source?: RequestSource;
+}
+
+export class CommandResult {
+  kind: 'domain-command' | 'service-command';
+  /** The stored event; null when a service command returned none. */
+  event: StoredEvent | null;
+  /** Domain commands: the aggregate was deleted by this command. */
+  aggregateDeleted: boolean;
+  /** Bundle and instance that handled it. */
+  bundleId: string;
+  instanceId: string;
+  /** True when this answers a request id already served (a retry): nothing ran again. */
+  replayed: boolean;
+}
+
+export class SendQueryRequest {
+  @Matches(NAME_PATTERN, { message: `query must be ${NAME_RULE}` })
+  query: string;
+
+  @IsObject()
+  @AsReceived()
+  payload: Record<string, unknown>;
+
+  @IsOptional()
+  @IsObject()
+  @AsReceived()
+  metadata?: Record<string, unknown>;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequestSource)
+  source?: RequestSource;
+}
+
+export class QueryResult {
+  /** One view, a list of views, or null when the projection found nothing. */
+  result: Record<string, unknown> | Record<string, unknown>[] | null;
+  bundleId: string;
+  instanceId: string;
+}
+
+/** An event published to a topic (context + event name) without a command. */
+export class PublishEventRequest {
+  @Matches(NAME_PATTERN, { message: `eventName must be ${NAME_RULE}` })
+  eventName: string;
+
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: `context must be ${NAME_RULE}` })
+  context?: string;
+
+  @IsObject()
+  @AsReceived()
+  payload: Record<string, unknown>;
+
+  @IsOptional()
+  @IsObject()
+  @AsReceived()
+  metadata?: Record<string, unknown>;
+
+  /** Makes a retried publish safe: an event id already stored is answered, not stored twice. */
+  @IsOptional()
+  @Matches(EVENT_ID_PATTERN, { message: 'eventId must be 1-128 of A-Z a-z 0-9 . _ : -' })
+  eventId?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RequestSource)
+  source?: RequestSource;
+}
+
+export class PublishResult {
+  event: StoredEvent;
+  duplicate: boolean;
+}
+
+/** The gateway's copy of the routing table, as it routes right now. */
+export class GatewayRoute {
+  payload: string;
+  kind: string;
+  bundleId: string;
+  componentName: string;
+  instances: string[];
+}
+
+export class GatewayRoutesRequest {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  payload?: string;
+}
+
+export class GatewayRoutesResponse {
+  gatewayInstanceId: string;
+  /** When the table was last loaded from the registry. */
+  loadedAt: string | null;
+  routes: GatewayRoute[];
+}
