@@ -1,4 +1,5 @@
 export * from './config';
+export * from './auth';
 export * from './nats';
 export * from './database';
 export * from './errors';

@@ -1,26 +1,10 @@
-import { BaseConfig, emptyToUndefined, toInt } from '@evento/platform';
+import { BundleAuthConfig, toInt } from '@evento/platform';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { BUNDLE_TOKENS_PATTERN } from '../instances/bundle-tokens';
+import { IsInt, Max, Min } from 'class-validator';
 
 /** Environment of the registry app; see the configuration table in the README. */
-export class RegistryConfig extends BaseConfig {
+export class RegistryConfig extends BundleAuthConfig {
   override HTTP_PORT = 3002;
-
-  /** Secret every bundle may present in its hello (unless BUNDLE_TOKENS has its own entry). */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @Matches(/^\S{16,512}$/, { message: 'BUNDLE_TOKEN must be 16-512 characters without spaces' })
-  BUNDLE_TOKEN?: string;
-
-  /** Secret per bundle: `bundleA=token1,bundleB=token2`. */
-  @Transform(emptyToUndefined)
-  @ValidateIf((config: RegistryConfig) => config.BUNDLE_TOKENS !== undefined)
-  @Matches(BUNDLE_TOKENS_PATTERN, {
-    message: 'BUNDLE_TOKENS must be bundleId=token pairs separated by commas, each token 16-512 characters',
-  })
-  BUNDLE_TOKENS?: string;
 
   /** How often instances are told to beat (milliseconds). */
   @Transform(toInt)

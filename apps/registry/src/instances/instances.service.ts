@@ -14,7 +14,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { randomUUID } from 'node:crypto';
 import { RegistryConfig } from '../config/registry.config';
 import { RoutingService } from '../routing/routing.service';
-import { BundleTokens } from './bundle-tokens';
+import { BundleTokens } from '@evento/platform';
 import type { ClusterDto } from './dto/cluster.dto';
 import { InstancesRepository } from './instances.repository';
 

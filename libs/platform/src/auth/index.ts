@@ -1,0 +1,2 @@
+export * from './bundle-tokens';
+export * from './bundle-auth.config';
