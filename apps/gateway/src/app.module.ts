@@ -2,6 +2,7 @@ import { PlatformModule } from '@evento/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { GatewayConfig } from './config/gateway.config';
 import { gatewayMigrations } from './database/migrations';
+import { GatewayModule } from './gateway.module';
 
 export const GATEWAY_SCHEMA = 'gateway';
 
@@ -16,6 +17,7 @@ export class GatewayAppModule {
           config,
           database: { schema: GATEWAY_SCHEMA, entities: [], migrations: gatewayMigrations },
         }),
+        GatewayModule,
       ],
     };
   }

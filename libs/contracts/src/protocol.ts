@@ -10,6 +10,9 @@ export const Headers = {
   correlationId: 'evento-correlation-id',
   /** Absolute deadline, milliseconds since the Unix epoch. */
   deadline: 'evento-deadline',
+  /** The sending bundle's id and token, required by the gateway when bundle tokens are configured. */
+  bundleId: 'evento-bundle-id',
+  token: 'evento-token',
 } as const;
 
 /** Limits applied to every JSON body before it is validated (HTTP and NATS). */

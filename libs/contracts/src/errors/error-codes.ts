@@ -19,6 +19,10 @@ export const ErrorCode = {
   UNSUPPORTED_PROTOCOL_VERSION: 'UNSUPPORTED_PROTOCOL_VERSION',
   /** A dependency (database, NATS, another app) cannot be reached right now; retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
+  /** A command, query or event body breaks the JSON Schema its bundle registered (gateway validation on). */
+  SCHEMA_VALIDATION_FAILED: 'SCHEMA_VALIDATION_FAILED',
+  /** The instance handling the request left (lease expired, goodbye) before answering: the outcome is unknown. */
+  INSTANCE_LOST: 'INSTANCE_LOST',
   /** Anything unexpected. The reply carries an `errorId` to find the logged details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -41,6 +45,8 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   UNSUPPORTED_PROTOCOL_VERSION: 400,
   UNAVAILABLE: 503,
+  SCHEMA_VALIDATION_FAILED: 400,
+  INSTANCE_LOST: 503,
   INTERNAL: 500,
 };
 

@@ -1,0 +1,192 @@
+import {
+  type CommandResult,
+  ErrorCode,
+  EventStoreContracts,
+  GatewayContracts,
+  type InstanceWork,
+  type SendCommandRequest,
+} from '@evento/contracts';
+import { waitFor } from '@evento/testing';
+import { randomUUID } from 'node:crypto';
+import { useApps } from '../support/apps';
+import { counterDescriptor, counterRules, SimulatedBundle, type WorkHandler } from './simulated-bundle';
+
+const REGISTRY_ENV = { HEARTBEAT_INTERVAL_MS: '200', INSTANCE_LEASE_MS: '1500', LEASE_SWEEP_MS: '200' };
+
+describe('the gateway', () => {
+  const store = useApps('event-store', { label: 'gw_cmd_es' });
+  const registry = useApps('registry', { label: 'gw_cmd_rg', env: REGISTRY_ENV });
+  const gateways = useApps('gateway', { label: 'gw_cmd_gw', count: 2 });
+  const bundles: SimulatedBundle[] = [];
+
+  async function startBundle(handle: WorkHandler = counterRules, bundleId = 'counter'): Promise<SimulatedBundle> {
+    const bundle = new SimulatedBundle(registry.nc, registry.client, bundleId, counterDescriptor(), handle);
+    await bundle.start();
+    bundles.push(bundle);
+    return bundle;
+  }
+
+  /** Both gateways route to exactly these instances. */
+  async function routedEverywhere(instances: SimulatedBundle[]): Promise<void> {
+    const expected = instances.map((bundle) => bundle.instanceId).sort();
+    await waitFor(
+      async () => {
+        for (const gateway of gateways.apps) {
+          const table = (await (await fetch(`${gateway.url}/routing?payload=Increment`)).json()) as {
+            routes: Array<{ instances: string[] }>;
+          };
+          const routed = table.routes[0]?.instances.slice().sort() ?? [];
+          if (JSON.stringify(routed) !== JSON.stringify(expected)) return false;
+        }
+        return true;
+      },
+      { what: `gateways routing to ${expected.join(', ')}`, timeoutMs: 10_000 },
+    );
+  }
+
+  const command = (body: SendCommandRequest, requestId?: string) =>
+    gateways.client.request(GatewayContracts.command, body, { timeoutMs: 10_000, requestId });
+
+  afterEach(async () => {
+    await Promise.all(bundles.splice(0).map((bundle) => bundle.stop()));
+  });
+
+  it('runs a domain command against its story and stores the event with the next version', async () => {
+    const bundle = await startBundle();
+    await routedEverywhere([bundle]);
+    const id = `counter-${randomUUID()}`;
+    const created = await command({ command: 'CreateCounter', aggregateId: id, payload: { start: 10 } });
+    expect(created).toMatchObject({
+      kind: 'domain-command',
+      bundleId: 'counter',
+      instanceId: bundle.instanceId,
+      replayed: false,
+      aggregateDeleted: false,
+      event: { aggregateId: id, aggregateVersion: 1, eventName: 'CounterCreated', payload: { value: 10 } },
+    });
+    expect(created.event!.position).toMatch(/^\d+$/);
+
+    const results: CommandResult[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      results.push(
+        await command({ command: 'Increment', aggregateId: id, payload: { by: 2 }, metadata: { user: 'ann' } }),
+      );
+    }
+    expect(results.map((r) => r.event!.aggregateVersion)).toEqual([2, 3, 4, 5, 6]);
+    expect(results.map((r) => r.event!.payload.value)).toEqual([12, 14, 16, 18, 20]);
+    expect(results[0].event!.metadata).toMatchObject({
+      user: 'ann',
+      by: 2,
+      evento: { command: 'Increment', bundleId: 'counter' },
+    });
+
+    // The bundle got the story: the created event and every increment before the command.
+    const increments = bundle.received.filter((r) => r.work.type === 'domain-command' && r.work.aggregateId === id);
+    const lastStory = increments[increments.length - 1].work as Extract<InstanceWork, { type: 'domain-command' }>;
+    expect(lastStory.story.version).toBe(5);
+    expect(lastStory.story.snapshot).toMatchObject({ version: 5, state: { value: 18 } });
+    expect(lastStory.story.events).toEqual([]);
+
+    // Stored as the caller was told, with the snapshot the bundle returned at version 5.
+    const story = await store.client.request(EventStoreContracts.loadStory, { aggregateId: id, ignoreSnapshot: true });
+    expect(story.version).toBe(6);
+    expect(story.events.map((e) => [e.aggregateVersion, e.position])).toEqual(
+      [created, ...results].map((r) => [r.event!.aggregateVersion, r.event!.position]),
+    );
+    const snapshot = await store.client.request(EventStoreContracts.loadSnapshot, { aggregateId: id });
+    expect(snapshot).toMatchObject({ version: 5, state: { value: 18 } });
+  });
+
+  it('deletes the aggregate when the bundle says so, and the bundle refuses later commands', async () => {
+    const bundle = await startBundle();
+    await routedEverywhere([bundle]);
+    const id = `counter-${randomUUID()}`;
+    await command({ command: 'CreateCounter', aggregateId: id, payload: {} });
+    const deleted = await command({ command: 'DeleteCounter', aggregateId: id, payload: {} });
+    expect(deleted.aggregateDeleted).toBe(true);
+    expect(deleted.event!.deletedAt).toEqual(expect.any(String));
+    await expect(command({ command: 'Increment', aggregateId: id, payload: { by: 1 } })).rejects.toMatchObject({
+      code: ErrorCode.HANDLER_FAILED,
+      message: 'The counter was deleted',
+      details: { errorName: 'AggregateDeletedError' },
+    });
+  });
+
+  it('answers a retried request id with the first result, on the same or another gateway', async () => {
+    const bundle = await startBundle();
+    await routedEverywhere([bundle]);
+    const id = `counter-${randomUUID()}`;
+    await command({ command: 'CreateCounter', aggregateId: id, payload: {} });
+    const requestId = randomUUID();
+    const first = await command({ command: 'Increment', aggregateId: id, payload: { by: 1 } }, requestId);
+    const again = await command({ command: 'Increment', aggregateId: id, payload: { by: 1 } }, requestId);
+    expect(again).toMatchObject({ replayed: true, event: { position: first.event!.position } });
+
+    // Over HTTP, on each gateway: one has it cached, the other finds the event in the story.
+    const viaHttp = await Promise.all(
+      gateways.apps.map(async (gateway) => {
+        const res = await fetch(`${gateway.url}/commands/Increment`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'evento-request-id': requestId },
+          body: JSON.stringify({ aggregateId: id, payload: { by: 1 } }),
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as CommandResult;
+      }),
+    );
+    for (const result of viaHttp) {
+      expect(result).toMatchObject({ replayed: true, event: { position: first.event!.position } });
+    }
+    const story = await store.client.request(EventStoreContracts.loadStory, { aggregateId: id });
+    expect(story.version).toBe(2);
+  });
+
+  it('keeps every aggregate contiguous under 500 concurrent commands from 2 gateways to 3 instances', async () => {
+    // Each decision takes a moment, so commands on one aggregate from the two gateways collide.
+    const slowRules = async (work: InstanceWork) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return counterRules(work);
+    };
+    const instances = [await startBundle(slowRules), await startBundle(slowRules), await startBundle(slowRules)];
+    await routedEverywhere(instances);
+    const ids = Array.from({ length: 10 }, () => `counter-${randomUUID()}`);
+    await Promise.all(ids.map((id) => command({ command: 'CreateCounter', aggregateId: id, payload: {} })));
+
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        gateways.client.request(
+          GatewayContracts.command,
+          { command: 'Increment', aggregateId: ids[i % 10], payload: { by: 1 } },
+          { timeoutMs: 60_000 },
+        ),
+      ),
+    );
+    expect(results.every((r) => r.event !== null)).toBe(true);
+    for (const id of ids) {
+      const versions: number[] = [];
+      let afterVersion: number | undefined;
+      for (;;) {
+        const page = await store.client.request(EventStoreContracts.loadStory, {
+          aggregateId: id,
+          ignoreSnapshot: true,
+          afterVersion,
+        });
+        versions.push(...page.events.map((e) => e.aggregateVersion!));
+        if (page.nextAfterVersion === null) break;
+        afterVersion = page.nextAfterVersion;
+      }
+      // 1 create + 50 increments, versions 1..51, none twice, none missing.
+      expect(versions).toEqual(Array.from({ length: 51 }, (_, v) => v + 1));
+      const values = results.filter((r) => r.event!.aggregateId === id).map((r) => r.event!.payload.value as number);
+      expect(new Set(values).size).toBe(50);
+      // Affinity: while membership is stable, one aggregate is handled by one instance.
+      const handledBy = new Set(results.filter((r) => r.event!.aggregateId === id).map((r) => r.instanceId));
+      expect(handledBy.size).toBe(1);
+    }
+    // Each command stored exactly once: 500 distinct events, each from its own request.
+    expect(new Set(results.map((r) => r.event!.eventId)).size).toBe(500);
+    expect(new Set(results.map((r) => r.event!.position)).size).toBe(500);
+    // The aggregates spread over the instances.
+    expect(new Set(results.map((r) => r.instanceId)).size).toBeGreaterThan(1);
+  }, 90_000);
+});
