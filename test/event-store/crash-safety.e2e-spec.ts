@@ -9,8 +9,9 @@ import {
 } from '@evento/contracts';
 import { dropDatabase, freshDatabaseUrl, queryDatabase, TEST_SUBJECT_PREFIX, waitFor } from '@evento/testing';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { entryOf, ensureBuilt } from '../support/app-process';
 import { type RunningApp, startApp } from '../support/apps';
 import { connectNats, event, MODES, type Nats, sleep } from './support';
 
@@ -22,45 +23,14 @@ import { connectNats, event, MODES, type Nats, sleep } from './support';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const ENTRY = join(ROOT, 'dist', 'apps', 'event-store', 'src', 'main.js');
+const ENTRY = entryOf('event-store');
 const WRITERS = 20;
 const REQUEST_TIMEOUT_MS = 2_000;
 
 jest.setTimeout(60_000);
 
-/** Sources compiled into the event-store's dist whose output is missing or older than them. */
-function staleSources(): string[] {
-  const stale: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-        const built = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
-        if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
-      }
-    }
-  };
-  for (const dir of ['apps/event-store/src', 'libs/contracts/src', 'libs/platform/src']) walk(join(ROOT, dir));
-  return stale;
-}
-
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
-
 beforeAll(async () => {
-  const stale = staleSources();
-  if (stale.length > 0) {
-    const build = await run('npm', ['run', 'build']);
-    if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
-  }
+  await ensureBuilt('event-store');
   expect(existsSync(ENTRY)).toBe(true);
 }, 120_000);
 

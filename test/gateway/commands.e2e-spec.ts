@@ -3,13 +3,21 @@ import {
   ErrorCode,
   EventStoreContracts,
   GatewayContracts,
+  Headers,
   type InstanceWork,
   type SendCommandRequest,
 } from '@evento/contracts';
 import { waitFor } from '@evento/testing';
+import { headers as natsHeadersOf } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { useApps } from '../support/apps';
 import { counterDescriptor, counterRules, SimulatedBundle, type WorkHandler } from './simulated-bundle';
+
+function natsHeaders(name: string, value: string) {
+  const h = natsHeadersOf();
+  h.set(name, value);
+  return h;
+}
 
 const REGISTRY_ENV = { HEARTBEAT_INTERVAL_MS: '200', INSTANCE_LEASE_MS: '1500', LEASE_SWEEP_MS: '200' };
 
@@ -189,4 +197,198 @@ describe('the gateway', () => {
     // The aggregates spread over the instances.
     expect(new Set(results.map((r) => r.instanceId)).size).toBeGreaterThan(1);
   }, 90_000);
+
+  it('never runs two service commands with the same lock id at once, across gateways and instances', async () => {
+    const active = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const mailer: WorkHandler = async (work) => {
+      if (work.type !== 'service-command') return counterRules(work);
+      const key = work.lockId ?? 'none';
+      active.set(key, (active.get(key) ?? 0) + 1);
+      peak.set(key, Math.max(peak.get(key) ?? 0, active.get(key)!));
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      active.set(key, active.get(key)! - 1);
+      const to = work.payload.to as string;
+      return { data: { event: to === 'nobody' ? null : { eventName: 'MailSent', payload: { to } } } };
+    };
+    const instances = [await startBundle(mailer), await startBundle(mailer)];
+    await routedEverywhere(instances);
+    const send = (to: string, lockId?: string) =>
+      gateways.client.request(
+        GatewayContracts.command,
+        { command: 'SendMail', payload: { to }, lockId },
+        { timeoutMs: 30_000 },
+      );
+
+    const results = await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => send(`locked-${i}`, 'mailbox-1')),
+      ...Array.from({ length: 12 }, (_, i) => send(`free-${i}`)),
+    ]);
+    expect(peak.get('mailbox-1')).toBe(1);
+    // Without a lock id the same handler does overlap: the measurement can see concurrency.
+    expect(peak.get('none')).toBeGreaterThan(1);
+    expect(new Set(results.map((r) => r.instanceId)).size).toBe(2);
+    for (const result of results) {
+      expect(result).toMatchObject({
+        kind: 'service-command',
+        event: { eventName: 'MailSent', aggregateVersion: null },
+      });
+    }
+    const stored = await store.client.request(EventStoreContracts.fetch, { eventNames: ['MailSent'], limit: 100 });
+    expect(stored.events.length).toBe(24);
+
+    const none = await send('nobody');
+    expect(none.event).toBeNull();
+  }, 60_000);
+
+  it('relays queries to a projection instance: one view, many, or none', async () => {
+    const projection: WorkHandler = (work) => {
+      if (work.type !== 'query') return counterRules(work);
+      const id = work.payload.id as string | undefined;
+      if (id === 'all') return { data: { result: [{ id: 'a' }, { id: 'b' }] } };
+      if (id === 'missing') return { data: { result: null } };
+      return { data: { result: { id, value: 3 } } };
+    };
+    const bundle = await startBundle(projection);
+    await routedEverywhere([bundle]);
+    const ask = (id: string) =>
+      gateways.client.request(GatewayContracts.query, { query: 'FindCounter', payload: { id } });
+    expect(await ask('c1')).toEqual({
+      result: { id: 'c1', value: 3 },
+      bundleId: 'counter',
+      instanceId: bundle.instanceId,
+    });
+    expect((await ask('all')).result).toEqual([{ id: 'a' }, { id: 'b' }]);
+    expect((await ask('missing')).result).toBeNull();
+
+    const res = await fetch(`${gateways.apps[0].url}/queries/FindCounter`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payload: { id: 'c2' } }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ result: { id: 'c2' } });
+  });
+
+  it('refuses a query reply that breaks the protocol', async () => {
+    const broken: WorkHandler = () => ({ data: { result: 42 } });
+    const bundle = await startBundle(broken);
+    await routedEverywhere([bundle]);
+    await expect(
+      gateways.client.request(GatewayContracts.query, { query: 'FindCounter', payload: {} }),
+    ).rejects.toMatchObject({ code: ErrorCode.HANDLER_FAILED, details: { errorName: 'InvalidReply' } });
+  });
+
+  it('publishes an event to its topic once, however often it is retried', async () => {
+    const eventId = `announcement-${randomUUID()}`;
+    const first = await gateways.client.request(GatewayContracts.publish, {
+      eventName: 'Announcement',
+      context: 'news',
+      payload: { text: 'hello' },
+      eventId,
+    });
+    expect(first).toMatchObject({
+      duplicate: false,
+      event: { eventName: 'Announcement', context: 'news', eventId, aggregateId: null, payload: { text: 'hello' } },
+    });
+    const again = await gateways.client.request(GatewayContracts.publish, {
+      eventName: 'Announcement',
+      context: 'news',
+      payload: { text: 'hello' },
+      eventId,
+    });
+    expect(again).toMatchObject({ duplicate: true, event: { position: first.event.position } });
+    const read = await store.client.request(EventStoreContracts.fetch, {
+      context: 'news',
+      eventNames: ['Announcement'],
+    });
+    expect(read.events.map((e) => e.eventId)).toEqual([eventId]);
+
+    const viaHttp = await fetch(`${gateways.apps[1].url}/events/Announcement`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ context: 'news', payload: { text: 'second' } }),
+    });
+    expect(viaHttp.status).toBe(201);
+  });
+
+  describe('errors', () => {
+    it('NO_HANDLER when no bundle declares the payload', async () => {
+      await expect(command({ command: 'NoSuchCommand', aggregateId: 'x', payload: {} })).rejects.toMatchObject({
+        code: ErrorCode.NO_HANDLER,
+      });
+      const res = await fetch(`${gateways.apps[0].url}/queries/NoSuchQuery`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payload: {} }),
+      });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ code: ErrorCode.NO_HANDLER });
+    });
+
+    it('NO_AVAILABLE_INSTANCE when the bundle is known but none of its instances is available', async () => {
+      const bundle = await startBundle();
+      await routedEverywhere([bundle]);
+      await bundle.stop();
+      await routedEverywhere([]);
+      await expect(command({ command: 'Increment', aggregateId: 'x', payload: { by: 1 } })).rejects.toMatchObject({
+        code: ErrorCode.NO_AVAILABLE_INSTANCE,
+      });
+    });
+
+    it('HANDLER_FAILED with the error name and message, and no stack outside development', async () => {
+      const bundle = await startBundle();
+      await routedEverywhere([bundle]);
+      const error = await command({
+        command: 'Increment',
+        aggregateId: `never-${randomUUID()}`,
+        payload: { by: 1 },
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: ErrorCode.HANDLER_FAILED,
+        message: 'No such counter',
+        details: { errorName: 'AggregateNotInitializedError' },
+      });
+      expect((error as { details: Record<string, unknown> }).details.stack).toBeUndefined();
+    });
+
+    it('VALIDATION_FAILED for a domain command without an aggregate id, or a body that breaks the contract', async () => {
+      const bundle = await startBundle();
+      await routedEverywhere([bundle]);
+      await expect(command({ command: 'Increment', payload: { by: 1 } })).rejects.toMatchObject({
+        code: ErrorCode.VALIDATION_FAILED,
+      });
+      const raw = await gateways.nc.request(
+        GatewayContracts.command.subject,
+        JSON.stringify({ command: 'Increment', payload: 7 }),
+      );
+      expect(JSON.parse(raw.string())).toMatchObject({ error: { code: ErrorCode.VALIDATION_FAILED } });
+      const badHeader = await gateways.nc.request(
+        GatewayContracts.command.subject,
+        JSON.stringify({ command: 'Increment', aggregateId: 'x', payload: {} }),
+        { timeout: 5_000, headers: natsHeaders(Headers.deadline, 'tomorrow') },
+      );
+      expect(JSON.parse(badHeader.string())).toMatchObject({ error: { code: ErrorCode.VALIDATION_FAILED } });
+    });
+
+    it('DEADLINE_EXCEEDED when the bundle is still working at the deadline, which it was told', async () => {
+      const slow: WorkHandler = async (work) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return work.type === 'query' ? { data: { result: null } } : counterRules(work);
+      };
+      const bundle = await startBundle(slow);
+      await routedEverywhere([bundle]);
+      const deadline = Date.now() + 400;
+      const started = Date.now();
+      const reply = await gateways.nc.request(
+        GatewayContracts.query.subject,
+        JSON.stringify({ query: 'FindCounter', payload: {} }),
+        { timeout: 5_000, headers: natsHeaders(Headers.deadline, String(deadline)) },
+      );
+      expect(JSON.parse(reply.string())).toMatchObject({ error: { code: ErrorCode.DEADLINE_EXCEEDED } });
+      expect(Date.now() - started).toBeLessThan(1_400);
+      // The bundle got the caller's deadline, not a fresh one.
+      expect(bundle.received.at(-1)!.deadline).toBe(deadline);
+    });
+  });
 });

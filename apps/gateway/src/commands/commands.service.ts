@@ -28,6 +28,8 @@ import { PayloadChecks } from '../requests/payload-checks';
 import { RequestDedup } from './request-dedup';
 import { ServiceLocksRepository } from './service-locks.repository';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const COMMAND_KINDS = ['domain-command', 'service-command'] as const;
 
 /**
@@ -136,6 +138,8 @@ export class CommandsService {
         } catch (error) {
           if (this.retryableConflict(error, attempt, context)) {
             this.metrics.conflict();
+            // Two gateways racing on one aggregate would otherwise retry in lockstep.
+            await sleep(Math.random() * Math.min(50, 2 ** attempt));
             continue;
           }
           throw error;

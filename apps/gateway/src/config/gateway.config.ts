@@ -29,8 +29,8 @@ export class GatewayConfig extends BundleAuthConfig {
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  @Max(100)
-  GATEWAY_CONFLICT_RETRIES = 10;
+  @Max(10_000)
+  GATEWAY_CONFLICT_RETRIES = 100;
 
   /** Answers kept for retried request ids. */
   @Transform(toInt)
