@@ -140,7 +140,11 @@ describe('Dockerfile', () => {
 
   it('listens on all interfaces and is production-ready once the secrets are given', () => {
     for (const app of APP_NAMES) {
-      const env = { ...imageEnv, OPERATOR_TOKEN: 'a-token-of-sixteen-chars' };
+      const env = {
+        ...imageEnv,
+        OPERATOR_TOKEN: 'a-token-of-sixteen-chars',
+        BUNDLE_TOKEN: 'a-bundle-token-of-16-chars',
+      };
       expect(failingVariables(APP_CONFIGS[app], env)).toEqual([]);
       const config = loadConfig(APP_CONFIGS[app], env, {});
       expect(config.HTTP_HOST).toBe('0.0.0.0');

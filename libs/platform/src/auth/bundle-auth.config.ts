@@ -1,14 +1,20 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IsString, Matches, ValidateIf } from 'class-validator';
 import { BaseConfig, emptyToUndefined } from '../config/base.config';
 import { BUNDLE_TOKENS_PATTERN } from './bundle-tokens';
 
 /** Settings of the apps that bundles talk to and that must know who they are (registry, gateway). */
 export class BundleAuthConfig extends BaseConfig {
-  /** Secret every bundle may present (unless BUNDLE_TOKENS has its own entry). */
+  /**
+   * Secret every bundle may present (unless BUNDLE_TOKENS has its own entry). In production one
+   * of the two is required: bundles always authenticate there.
+   */
   @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
+  @ValidateIf(
+    (config: BundleAuthConfig) =>
+      config.BUNDLE_TOKEN !== undefined || (config.NODE_ENV === 'production' && config.BUNDLE_TOKENS === undefined),
+  )
+  @IsString({ message: 'BUNDLE_TOKEN or BUNDLE_TOKENS is required when NODE_ENV=production' })
   @Matches(/^\S{16,512}$/, { message: 'BUNDLE_TOKEN must be 16-512 characters without spaces' })
   BUNDLE_TOKEN?: string;
 
