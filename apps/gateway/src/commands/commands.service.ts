@@ -132,7 +132,7 @@ export class CommandsService {
                 expectedVersion: story.version === 0 ? 'none' : story.version,
                 events: [{ eventId, ...event }],
               },
-              this.downstream(context),
+              context.downstream('before the event store was called'),
             ),
           );
         } catch (error) {
@@ -205,7 +205,7 @@ export class CommandsService {
             expectedVersion: request.aggregateId ? 'any' : undefined,
             events: [{ eventId, ...event }],
           },
-          this.downstream(context),
+          context.downstream('before the event store was called'),
         ),
       );
       return this.result(
@@ -242,7 +242,7 @@ export class CommandsService {
     return this.client.request(
       EventStoreContracts.loadStory,
       { aggregateId, ignoreSnapshot: ignoreSnapshot || undefined },
-      this.downstream(context),
+      context.downstream('before the event store was called'),
     );
   }
 
@@ -258,14 +258,14 @@ export class CommandsService {
       await this.client.request(
         EventStoreContracts.saveSnapshot,
         { aggregateId, version: appended.version, state: outcome.snapshot.state },
-        this.downstream(context),
+        context.downstream('before the event store was called'),
       );
     }
     if (outcome.deleteAggregate) {
       const deleted = await this.client.request(
         EventStoreContracts.deleteAggregate,
         { aggregateId, deletedBy: `bundle:${result.bundleId}`, reason: `${result.event?.eventName ?? 'event'}` },
-        this.downstream(context),
+        context.downstream('before the event store was called'),
       );
       result.aggregateDeleted = true;
       if (result.event) result.event.deletedAt = deleted.deletedAt;
@@ -321,14 +321,5 @@ export class CommandsService {
     replayed: boolean,
   ): CommandResult {
     return { kind, event, aggregateDeleted, bundleId, instanceId, replayed };
-  }
-
-  /** Downstream calls get what is left of the caller's deadline, and the caller's ids. */
-  private downstream(context: RequestContext) {
-    return {
-      timeoutMs: context.ensureTime('before the event store was called'),
-      requestId: context.requestId,
-      correlationId: context.correlationId,
-    };
   }
 }

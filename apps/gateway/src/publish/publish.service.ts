@@ -46,11 +46,7 @@ export class PublishService {
         this.client.request(
           EventStoreContracts.append,
           { events: [event] },
-          {
-            timeoutMs: context.ensureTime('before the event was stored'),
-            requestId: context.requestId,
-            correlationId: context.correlationId,
-          },
+          context.downstream('before the event was stored'),
         ),
       );
       this.metrics.record(timing);

@@ -26,7 +26,7 @@ export class PayloadChecks {
       verdict = await this.client.request(
         RegistryContracts.validatePayload,
         { payloadName, body },
-        { timeoutMs: context.ensureTime(`before ${payloadName} was validated`), correlationId: context.correlationId },
+        context.downstream(`before ${payloadName} was validated`),
       );
     } catch (error) {
       if (error instanceof EventoError && error.code === ErrorCode.NOT_FOUND) {

@@ -20,6 +20,15 @@ export class RequestContext {
     return this.deadline - now;
   }
 
+  /**
+   * Options for a call made on the request's behalf: the caller's ids and the caller's
+   * deadline, unchanged, so downstream work gets the remaining time and never a fresh one.
+   */
+  downstream(what: string): { deadline: number; requestId: string; correlationId: string } {
+    this.ensureTime(what);
+    return { deadline: this.deadline, requestId: this.requestId, correlationId: this.correlationId };
+  }
+
   /** Throws DEADLINE_EXCEEDED once the deadline has passed. */
   ensureTime(what: string): number {
     const left = this.remaining();

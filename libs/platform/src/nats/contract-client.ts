@@ -15,6 +15,8 @@ import { NatsConnectionService } from './nats-connection.service';
 export interface RequestOptions {
   /** Milliseconds to wait for the reply (default 5000). Also sent as the absolute deadline. */
   timeoutMs?: number;
+  /** Absolute deadline (ms since the epoch) to pass on unchanged; wins over `timeoutMs`. */
+  deadline?: number;
   requestId?: string;
   correlationId?: string;
 }
@@ -36,11 +38,13 @@ export class ContractClient {
     body: Req,
     options: RequestOptions = {},
   ): Promise<Res> {
-    const timeout = options.timeoutMs ?? 5_000;
+    const now = Date.now();
+    const deadline = options.deadline ?? now + (options.timeoutMs ?? 5_000);
+    const timeout = Math.max(1, deadline - now);
     const h = natsHeaders();
     h.set(Headers.requestId, options.requestId ?? randomUUID());
     h.set(Headers.correlationId, options.correlationId ?? randomUUID());
-    h.set(Headers.deadline, String(Date.now() + timeout));
+    h.set(Headers.deadline, String(deadline));
     let replyText: string;
     try {
       const subject = withSubjectPrefix(this.subjectPrefix, contract.subject);
