@@ -3,7 +3,9 @@ import {
   ErrorCode,
   EventStoreContracts,
   GatewayContracts,
+  type GatewayTelemetryBatch,
   Headers,
+  TelemetryContracts,
   type InstanceWork,
   type SendCommandRequest,
 } from '@evento/contracts';
@@ -310,6 +312,48 @@ describe('the gateway', () => {
       body: JSON.stringify({ context: 'news', payload: { text: 'second' } }),
     });
     expect(viaHttp.status).toBe(201);
+  });
+
+  it('measures each phase: Prometheus histograms and samples batched to telemetry', async () => {
+    const batches: GatewayTelemetryBatch[] = [];
+    const sub = gateways.nc.subscribe(TelemetryContracts.gatewaySamples.subject, {
+      callback: (_e, msg) => {
+        batches.push(msg.json<GatewayTelemetryBatch>());
+      },
+    });
+    const bundle = await startBundle();
+    await routedEverywhere([bundle]);
+    const id = `counter-${randomUUID()}`;
+    await command({ command: 'CreateCounter', aggregateId: id, payload: {} });
+    await command({ command: 'Increment', aggregateId: id, payload: { by: 1 } });
+    await expect(
+      command({ command: 'Increment', aggregateId: `x-${randomUUID()}`, payload: { by: 1 } }),
+    ).rejects.toThrow();
+    await waitFor(() => batches.flatMap((b) => b.samples).filter((s) => s.payload === 'Increment').length >= 2, {
+      what: 'telemetry samples',
+      timeoutMs: 10_000,
+    });
+    sub.unsubscribe();
+    const increments = batches.flatMap((b) => b.samples).filter((s) => s.payload === 'Increment');
+    const ok = increments.find((s) => s.outcome === 'ok')!;
+    expect(ok).toMatchObject({ kind: 'domain-command', bundleId: 'counter' });
+    expect(ok.loadMs).toBeGreaterThan(0);
+    expect(ok.bundleMs).toBeGreaterThan(0);
+    expect(ok.appendMs).toBeGreaterThan(0);
+    expect(ok.totalMs).toBeGreaterThanOrEqual(ok.loadMs + ok.bundleMs + ok.appendMs);
+    expect(increments.find((s) => s.outcome === 'error')).toMatchObject({ errorCode: ErrorCode.HANDLER_FAILED });
+
+    // Either gateway may have served the commands (one queue group).
+    const text = (
+      await Promise.all(gateways.apps.map(async (gateway) => (await fetch(`${gateway.url}/metrics`)).text()))
+    ).join('\n');
+    for (const phase of ['wait', 'load', 'bundle', 'append', 'total']) {
+      expect(text).toMatch(
+        new RegExp(
+          `evento_gateway_request_phase_seconds_count\\{[^}]*kind="domain-command"[^}]*phase="${phase}"[^}]*\\} \\d+`,
+        ),
+      );
+    }
   });
 
   describe('errors', () => {
