@@ -27,13 +27,15 @@ const shared = {
 module.exports = {
   // Integration tests share one NATS server and its subjects, so files run one at a time.
   maxWorkers: 1,
+  // Jest reads the timeout only at the top level (a project's own is ignored). Integration tests
+  // boot apps and drop databases, which can take seconds on a loaded machine.
+  testTimeout: 60000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
     },
   ],
 };
