@@ -1,16 +1,7 @@
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsObject,
-  IsOptional,
-  Matches,
-  ValidateBy,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { type SnapshotBody } from '../event-store/aggregates.contract';
-import { AsReceived, NAME_PATTERN, type StoredEvent } from '../event-store/events.contract';
+import { AsReceived, EventContent, type StoredEvent } from '../event-store/events.contract';
 
 /*
  * Work the gateway sends to one bundle instance on its requests subject
@@ -70,23 +61,7 @@ export class QueryWork {
 export type InstanceWork = DomainCommandWork | ServiceCommandWork | QueryWork;
 
 /** An event a handler decided on; the gateway stores it. */
-export class EmittedEvent {
-  @Matches(NAME_PATTERN, { message: 'eventName must be 1-200 printable characters without spaces' })
-  eventName: string;
-
-  @IsOptional()
-  @Matches(NAME_PATTERN, { message: 'context must be 1-200 printable characters without spaces' })
-  context?: string;
-
-  @IsObject()
-  @AsReceived()
-  payload: Record<string, unknown>;
-
-  @IsOptional()
-  @IsObject()
-  @AsReceived()
-  metadata?: Record<string, unknown>;
-}
+export class EmittedEvent extends EventContent {}
 
 export class NewSnapshot {
   @IsObject()

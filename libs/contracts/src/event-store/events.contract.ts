@@ -54,12 +54,8 @@ export function AsReceived(): PropertyDecorator {
   };
 }
 
-/** One event to append. */
-export class NewEvent {
-  /** Unique id chosen by the writer; a retry with the same id is answered, not stored twice. */
-  @Matches(EVENT_ID_PATTERN, { message: 'eventId must be 1-128 of A-Z a-z 0-9 . _ : -' })
-  eventId: string;
-
+/** What an event says: its name, its context, its payload and metadata. */
+export class EventContent {
   @Matches(NAME_PATTERN, { message: 'eventName must be 1-200 printable characters without spaces' })
   eventName: string;
 
@@ -76,6 +72,13 @@ export class NewEvent {
   @IsObject()
   @AsReceived()
   metadata?: Record<string, unknown>;
+}
+
+/** One event to append. */
+export class NewEvent extends EventContent {
+  /** Unique id chosen by the writer; a retry with the same id is answered, not stored twice. */
+  @Matches(EVENT_ID_PATTERN, { message: 'eventId must be 1-128 of A-Z a-z 0-9 . _ : -' })
+  eventId: string;
 }
 
 /** `any`: no check; `none`: the aggregate must not exist yet; a number: its current version. */

@@ -1,6 +1,12 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { AsReceived, EVENT_ID_PATTERN, NAME_PATTERN, type StoredEvent } from '../event-store/events.contract';
+import {
+  AsReceived,
+  EVENT_ID_PATTERN,
+  EventContent,
+  NAME_PATTERN,
+  type StoredEvent,
+} from '../event-store/events.contract';
 import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN } from '../registry/hello.contract';
 
 const NAME_RULE = '1-200 printable characters without spaces';
@@ -104,23 +110,7 @@ export class QueryResult {
 }
 
 /** An event published to a topic (context + event name) without a command. */
-export class PublishEventRequest {
-  @Matches(NAME_PATTERN, { message: `eventName must be ${NAME_RULE}` })
-  eventName: string;
-
-  @IsOptional()
-  @Matches(NAME_PATTERN, { message: `context must be ${NAME_RULE}` })
-  context?: string;
-
-  @IsObject()
-  @AsReceived()
-  payload: Record<string, unknown>;
-
-  @IsOptional()
-  @IsObject()
-  @AsReceived()
-  metadata?: Record<string, unknown>;
-
+export class PublishEventRequest extends EventContent {
   /** Makes a retried publish safe: an event id already stored is answered, not stored twice. */
   @IsOptional()
   @Matches(EVENT_ID_PATTERN, { message: 'eventId must be 1-128 of A-Z a-z 0-9 . _ : -' })
