@@ -17,27 +17,35 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
-import { connect } from '@nats-io/transport-node';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import pg from 'pg';
 import {
+  ADMIN_URL,
   ROOT,
+  benchNats,
   buildIfNeeded,
-  cpuMeter,
-  machineBusyOver,
+  closedLoop as sharedClosedLoop,
+  connectNats,
+  createRawTable,
+  describeMachine,
+  dropDatabase,
   entryOf,
   fmtInt,
   fmtMs,
   fmtRatio,
-  freePort,
+  freshDatabaseUrl,
+  machineBusyOver,
+  machineLines,
   now,
   onCleanup,
+  parseFlags,
+  pingApp,
   progress,
   request,
   round,
-  runCleanups,
+  runMain,
   sleep,
-  startChild,
+  startApp,
   summarize,
   table,
 } from './support.mjs';
@@ -71,46 +79,29 @@ BENCH_APP_NODE_ARGS adds node options to the app (e.g. "--cpu-prof --cpu-prof-di
 `;
 
 function parseOptions(argv) {
-  const flags = new Map();
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new Error(`unknown argument "${arg}"\n\n${USAGE}`);
-    flags.set(match[1], match[2] ?? true);
-  }
-  if (flags.has('help')) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const known = [
-    'quick',
-    'duration',
-    'warmup',
-    'app-warmup',
-    'writers',
-    'modes',
-    'fetch-events',
-    'samples',
-    'interval',
-    'nats',
-    'no-build',
-    'out',
-  ];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
+  const { flags, number, list, natsUrl } = parseFlags(
+    argv,
+    [
+      'quick',
+      'duration',
+      'warmup',
+      'app-warmup',
+      'writers',
+      'modes',
+      'fetch-events',
+      'samples',
+      'interval',
+      'nats',
+      'no-build',
+      'out',
+    ],
+    USAGE,
+  );
   const quick = flags.has('quick');
-  const number = (name, fallback, { min = 0, integer = false } = {}) => {
-    if (!flags.has(name)) return fallback;
-    const value = Number(flags.get(name));
-    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-      throw new Error(`--${name} must be a${integer ? ' whole' : ''} number >= ${min}, not "${flags.get(name)}"`);
-    }
-    return value;
-  };
-  const list = (name, fallback) => (flags.has(name) ? String(flags.get(name)).split(',').filter(Boolean) : fallback);
   const writers = list('writers', ['1', '16', '64']).map(Number);
   if (writers.some((w) => !Number.isInteger(w) || w < 1 || w > 80)) throw new Error('--writers must be 1..80 each');
   const modes = list('modes', ['CPES', 'APES']).map((m) => m.toUpperCase());
   if (modes.some((m) => m !== 'CPES' && m !== 'APES')) throw new Error('--modes takes CPES and/or APES');
-  const nats = flags.get('nats');
   return {
     quick,
     durationMs: number('duration', quick ? 2 : 5, { min: 0.1 }) * 1000,
@@ -121,7 +112,7 @@ function parseOptions(argv) {
     fetchEvents: number('fetch-events', quick ? 50_000 : 200_000, { min: 1000, integer: true }),
     samples: number('samples', quick ? 100 : 300, { min: 1, integer: true }),
     intervalMs: number('interval', 20, { min: 1 }),
-    natsUrl: nats === undefined ? null : nats === true ? process.env.NATS_URL || 'nats://127.0.0.1:4222' : nats,
+    natsUrl: natsUrl(),
     build: !flags.has('no-build'),
     out: flags.has('out') ? String(flags.get('out')) : join(ROOT, 'bench', 'results', 'event-store.json'),
   };
@@ -131,101 +122,17 @@ function parseOptions(argv) {
 // Infrastructure: NATS, databases, the app
 // ---------------------------------------------------------------------------------------------
 
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const pingOnce = (nc, timeoutMs) => pingApp(nc, 'event-store', timeoutMs);
 
-function freshDatabaseUrl() {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/evento_bench_${randomBytes(4).toString('hex')}`;
-  return url.toString();
-}
-
-async function dropDatabase(admin, url) {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  if (!name.startsWith('evento_bench_')) throw new Error(`refusing to drop ${name}`);
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-}
-
-function findNatsServer() {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin', '/usr/bin'];
-  for (const dir of dirs) {
-    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
-  }
-  return null;
-}
-
-async function connectNats(url, name, timeoutMs = 3000) {
-  return connect({ servers: url, name, timeout: timeoutMs, maxReconnectAttempts: 5 });
-}
-
-/** A nats-server of our own on a free port, so no foreign traffic shares the event-store subjects. */
-async function startPrivateNats() {
-  const binary = findNatsServer();
-  if (!binary) return null;
-  const port = await freePort();
-  const child = startChild('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port)], process.env);
-  onCleanup(() => child.stop(5000));
-  const url = `nats://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const nc = await connectNats(url, 'evento-bench-probe', 500);
-      await nc.close();
-      return { url, pid: child.pid };
-    } catch (error) {
-      if (!child.running || Date.now() > deadline) {
-        throw new Error(`nats-server did not start: ${error.message}\n${child.output()}`, { cause: error });
-      }
-      await sleep(100);
-    }
-  }
-}
-
-async function pingOnce(nc, timeoutMs) {
-  try {
-    return (await request(nc, SUBJECTS.ping, {}, timeoutMs)).data;
-  } catch {
-    return null;
-  }
-}
-
-async function startEventStore(mode, databaseUrl, natsUrl, nc) {
-  const foreign = await pingOnce(nc, 500);
-  if (foreign) {
-    throw new Error(
-      `another event-store (instance ${foreign.instanceId}) already answers on ${natsUrl}: its replies would ` +
-        'mix into the figures. Stop it, or run without --nats to use a private nats-server.',
-    );
-  }
-  const instanceId = `bench-${mode.toLowerCase()}-${randomBytes(3).toString('hex')}`;
-  const env = {
-    ...process.env,
-    NODE_ENV: 'test',
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'warn',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: databaseUrl,
-    NATS_URL: natsUrl,
-    EVENT_STORE_MODE: mode,
-    INSTANCE_ID: instanceId,
-  };
-  // The bench uses the documented subjects.
-  delete env.NATS_SUBJECT_PREFIX;
-  const started = Date.now();
-  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = startChild(`event-store ${mode}`, process.execPath, [...nodeArgs, entryOf('event-store')], env);
-  onCleanup(() => child.stop());
-  for (;;) {
-    const pong = await pingOnce(nc, 1000);
-    if (pong?.instanceId === instanceId) {
-      progress(`event-store ${mode} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
-      return { child, instanceId, version: pong.version };
-    }
-    if (pong) throw new Error(`a foreign event-store (${pong.instanceId}) answered on ${natsUrl}`);
-    if (!child.running) throw new Error(`event-store ${mode} exited during boot:\n${child.output()}`);
-    if (Date.now() - started > 60_000) throw new Error(`event-store ${mode} not ready in 60 s:\n${child.output()}`);
-    await sleep(200);
-  }
+function startEventStore(mode, databaseUrl, natsUrl, nc) {
+  return startApp('event-store', {
+    label: `event-store ${mode}`,
+    databaseUrl,
+    natsUrl,
+    nc,
+    instanceId: `bench-${mode.toLowerCase()}-${randomBytes(3).toString('hex')}`,
+    env: { EVENT_STORE_MODE: mode },
+  });
 }
 
 /** True when 20 pings in a row all reached our instance (no foreign replica in the queue group). */
@@ -256,55 +163,10 @@ function payloadOf(writer, n) {
   };
 }
 
-/**
- * Runs `writers` loops of `op` for warm-up + duration; counts the operations that complete
- * inside the measured window, with their latencies.
- */
-async function closedLoop({ writers, warmupMs, durationMs, makeOp, meter }) {
-  const ops = [];
-  for (let i = 0; i < writers; i++) ops.push(await makeOp(i));
-  const latencies = [];
-  let errors = 0;
-  let firstError;
-  let stopMeter;
-  const start = now();
-  const windowStart = start + warmupMs;
-  const windowEnd = windowStart + durationMs;
-  const meterTimer = setTimeout(() => (stopMeter = cpuMeter(meter)), warmupMs);
-  await Promise.all(
-    ops.map(async (op) => {
-      while (now() < windowEnd) {
-        const sent = now();
-        try {
-          await op();
-        } catch (error) {
-          errors++;
-          firstError ??= error instanceof Error ? error.message : String(error);
-          await sleep(10);
-          continue;
-        }
-        const done = now();
-        if (done >= windowStart && done <= windowEnd) latencies.push(done - sent);
-      }
-    }),
-  );
-  clearTimeout(meterTimer);
-  const used = stopMeter?.();
-  // CPU per operation (microseconds) of each process involved, and the app's share of one core.
-  const cpuMicrosPerOp = {};
-  for (const [name, seconds] of Object.entries(used?.cpu ?? {})) {
-    cpuMicrosPerOp[name] =
-      seconds === null || latencies.length === 0 ? null : round((seconds * 1e6) / latencies.length, 0);
-  }
-  return {
-    appendsPerSec: round(latencies.length / (durationMs / 1000), 0),
-    ...summarize(latencies),
-    errors,
-    ...(firstError ? { firstError } : {}),
-    appCpuPct: typeof used?.cpu.app === 'number' ? round((100 * used.cpu.app) / used.seconds, 0) : null,
-    machineBusyPct: used?.machineBusyPct ?? null,
-    cpuMicrosPerOp,
-  };
+/** The shared closed loop, its rate named for appends as in this bench's JSON. */
+async function closedLoop({ writers, ...rest }) {
+  const { opsPerSec, window: _window, ...result } = await sharedClosedLoop({ workers: writers, ...rest });
+  return { appendsPerSec: opsPerSec, ...result };
 }
 
 /** One store writer: a service event, or an aggregate event with expectedVersion. */
@@ -353,16 +215,6 @@ function storeWriter(nc, kind, tag) {
 const RAW_INSERT = `INSERT INTO public.bench_raw
   (event_id, aggregate_id, aggregate_version, context, event_name, payload, metadata)
   VALUES ($1, $2, $3, $4, $5, $6::jsonb, '{}'::jsonb) RETURNING position`;
-
-/** The raw baseline's table: the events table's shape, indexes and constraints, its own sequence. */
-async function createRawTable(db) {
-  await db.query('DROP TABLE IF EXISTS public.bench_raw');
-  await db.query('CREATE TABLE public.bench_raw (LIKE event_store.events INCLUDING ALL)');
-  await db.query('CREATE SEQUENCE public.bench_raw_position_seq AS bigint OWNED BY public.bench_raw.position');
-  await db.query(
-    `ALTER TABLE public.bench_raw ALTER COLUMN position SET DEFAULT nextval('public.bench_raw_position_seq')`,
-  );
-}
 
 /** Raw writers: a pg Pool with one connection per writer, one autocommit INSERT per iteration. */
 async function rawPoint(databaseUrl, tag, options, writers, meter) {
@@ -636,38 +488,10 @@ async function pingLatency(nc, samples) {
 // Report
 // ---------------------------------------------------------------------------------------------
 
-async function describeMachine(admin, nc, natsInfo) {
-  const setting = async (name) => (await admin.query(`SHOW ${name}`)).rows[0][name];
-  const cpus = os.cpus();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model?.trim() ?? null,
-    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    postgres: (await admin.query('SELECT version()')).rows[0].version,
-    postgresSettings: {
-      fsync: await setting('fsync'),
-      synchronous_commit: await setting('synchronous_commit'),
-      shared_buffers: await setting('shared_buffers'),
-      max_connections: await setting('max_connections'),
-    },
-    nats: nc.info?.version ?? null,
-    natsServer: natsInfo,
-    loadAverage: os.loadavg().map((v) => round(v, 2)),
-  };
-}
-
 function header(machine, options) {
   return [
     'Evento event-store benchmark',
-    `machine   ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, ${machine.os}`,
-    `          load average ${machine.loadAverage.join(' ')}, ${machine.busyPctBeforeStart ?? '?'}% busy over 1 s before start`,
-    `node      ${machine.node}`,
-    `postgres  ${machine.postgres}`,
-    `          fsync=${machine.postgresSettings.fsync} synchronous_commit=${machine.postgresSettings.synchronous_commit} ` +
-      `shared_buffers=${machine.postgresSettings.shared_buffers} max_connections=${machine.postgresSettings.max_connections}`,
-    `nats      nats-server ${machine.nats} (${machine.natsServer})`,
+    ...machineLines(machine),
     `run       ${options.quick ? 'quick' : 'full'}: ${options.durationMs / 1000} s per append point after ${options.warmupMs / 1000} s warm-up, ` +
       `${fmtInt(options.fetchEvents)} events fetched, ${options.samples} latency samples; ` +
       `app DATABASE_POOL_SIZE=${process.env.DATABASE_POOL_SIZE ?? 10} APPEND_MAX_BATCH=${process.env.APPEND_MAX_BATCH ?? 500}`,
@@ -889,21 +713,7 @@ async function main() {
     throw new Error('dist/apps/event-store/src/main.js is missing; build first');
   }
 
-  let natsUrl = options.natsUrl;
-  let natsInfo;
-  let natsPid;
-  if (natsUrl) natsInfo = `${natsUrl}, shared`;
-  else {
-    const own = await startPrivateNats();
-    if (own) {
-      natsUrl = own.url;
-      natsPid = own.pid;
-      natsInfo = `${natsUrl}, private server started for the bench`;
-    } else {
-      natsUrl = process.env.NATS_URL || 'nats://127.0.0.1:4222';
-      natsInfo = `${natsUrl}, shared: no nats-server binary found for a private one`;
-    }
-  }
+  const { url: natsUrl, pid: natsPid, info: natsInfo } = await benchNats(options.natsUrl);
 
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   admin.on('error', () => {});
@@ -994,21 +804,4 @@ async function main() {
   process.stdout.write(`${text.slice(text.indexOf('\n\n') + 2)}\n`);
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    progress(`${signal}: stopping the children and dropping the databases`);
-    void runCleanups().finally(() => process.exit(130));
-  });
-}
-
-try {
-  await main();
-  await runCleanups();
-} catch (error) {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  await runCleanups();
-  process.exitCode = 1;
-}
+await runMain(main);

@@ -2,13 +2,14 @@
 // tables. Nothing here measures anything by itself.
 
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import os from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { buildReason, entryOf, markBuilt } from '../scripts/build-state.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,6 +49,67 @@ export async function runCleanups() {
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
+
+/**
+ * Runs a bench's `main`: cleanups run on success, on failure and on the first Ctrl-C (a second
+ * one exits at once); a failure prints its stack and sets exit code 1.
+ */
+export async function runMain(main) {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      progress(`${signal}: stopping the children and dropping the databases`);
+      void runCleanups().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await main();
+    await runCleanups();
+  } catch (error) {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    await runCleanups();
+    process.exitCode = 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command-line options
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Parses `--name[=value]` flags, refusing unknown ones; prints `usage` and exits on --help.
+ * Returns the flags and typed readers for them.
+ */
+export function parseFlags(argv, known, usage) {
+  const flags = new Map();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`unknown argument "${arg}"\n\n${usage}`);
+    flags.set(match[1], match[2] ?? true);
+  }
+  if (flags.has('help')) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${usage}`);
+  const number = (name, fallback, { min = 0, integer = false } = {}) => {
+    if (!flags.has(name)) return fallback;
+    const value = Number(flags.get(name));
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      throw new Error(`--${name} must be a${integer ? ' whole' : ''} number >= ${min}, not "${flags.get(name)}"`);
+    }
+    return value;
+  };
+  const list = (name, fallback) => (flags.has(name) ? String(flags.get(name)).split(',').filter(Boolean) : fallback);
+  /** --nats: null (private server), or the URL given (bare --nats: NATS_URL or the default). */
+  const natsUrl = () => {
+    const nats = flags.get('nats');
+    return nats === undefined ? null : nats === true ? process.env.NATS_URL || 'nats://127.0.0.1:4222' : nats;
+  };
+  return { flags, number, list, natsUrl };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -140,6 +202,145 @@ export async function buildIfNeeded(app) {
   markBuilt(started);
   progress(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases: each app and each run gets a fresh one, dropped at the end
+// ---------------------------------------------------------------------------------------------
+
+export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function freshDatabaseUrl() {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/evento_bench_${randomBytes(4).toString('hex')}`;
+  return url.toString();
+}
+
+export async function dropDatabase(admin, url) {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!name.startsWith('evento_bench_')) throw new Error(`refusing to drop ${name}`);
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+/** The raw baselines' table: the events table's shape, indexes and constraints, its own sequence. */
+export async function createRawTable(db) {
+  await db.query('DROP TABLE IF EXISTS public.bench_raw');
+  await db.query('CREATE TABLE public.bench_raw (LIKE event_store.events INCLUDING ALL)');
+  await db.query('CREATE SEQUENCE public.bench_raw_position_seq AS bigint OWNED BY public.bench_raw.position');
+  await db.query(
+    `ALTER TABLE public.bench_raw ALTER COLUMN position SET DEFAULT nextval('public.bench_raw_position_seq')`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// NATS: a private server, connections, pings
+// ---------------------------------------------------------------------------------------------
+
+function findNatsServer() {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin', '/usr/bin'];
+  for (const dir of dirs) {
+    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
+  }
+  return null;
+}
+
+export async function connectNats(url, name, timeoutMs = 3000) {
+  return connect({ servers: url, name, timeout: timeoutMs, maxReconnectAttempts: 5 });
+}
+
+/** A nats-server of our own on a free port, so no foreign traffic shares the suite's subjects. */
+export async function startPrivateNats() {
+  const binary = findNatsServer();
+  if (!binary) return null;
+  const port = await freePort();
+  const child = startChild('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port)], process.env);
+  onCleanup(() => child.stop(5000));
+  const url = `nats://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const nc = await connectNats(url, 'evento-bench-probe', 500);
+      await nc.close();
+      return { url, pid: child.pid };
+    } catch (error) {
+      if (!child.running || Date.now() > deadline) {
+        throw new Error(`nats-server did not start: ${error.message}\n${child.output()}`, { cause: error });
+      }
+      await sleep(100);
+    }
+  }
+}
+
+/**
+ * The NATS server the bench uses: `natsUrl` (shared) when given, else a private one, else the
+ * shared default when no nats-server binary is installed.
+ */
+export async function benchNats(natsUrl) {
+  if (natsUrl) return { url: natsUrl, pid: undefined, info: `${natsUrl}, shared` };
+  const own = await startPrivateNats();
+  if (own) return { url: own.url, pid: own.pid, info: `${own.url}, private server started for the bench` };
+  const url = process.env.NATS_URL || 'nats://127.0.0.1:4222';
+  return { url, pid: undefined, info: `${url}, shared: no nats-server binary found for a private one` };
+}
+
+/** The app's ping reply (`evento.v1.<app>.system.ping`), or null when none came in time. */
+export async function pingApp(nc, app, timeoutMs) {
+  try {
+    return (await request(nc, `evento.v1.${app}.system.ping`, {}, timeoutMs)).data;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite's apps, built, as child processes
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Starts a built app (`node dist/apps/<app>/src/main.js`) on `databaseUrl` and `natsUrl`, quiet
+ * (LOG_LEVEL=warn), on the documented subjects (no NATS_SUBJECT_PREFIX), and waits until its
+ * ping answers from this instance. Refuses to start when another instance of the app already
+ * answers on that NATS: its replies would mix into the figures. `env` adds to or overrides the
+ * environment; BENCH_APP_NODE_ARGS adds node options (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+export async function startApp(app, { label = app, databaseUrl, natsUrl, nc, instanceId, env: extra = {} }) {
+  const foreign = await pingApp(nc, app, 500);
+  if (foreign) {
+    throw new Error(
+      `another ${app} (instance ${foreign.instanceId}) already answers on ${natsUrl}: its replies would ` +
+        'mix into the figures. Stop it, or run without --nats to use a private nats-server.',
+    );
+  }
+  const id = instanceId ?? `bench-${app}-${randomBytes(3).toString('hex')}`;
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: databaseUrl,
+    NATS_URL: natsUrl,
+    INSTANCE_ID: id,
+    ...extra,
+  };
+  // The bench uses the documented subjects.
+  delete env.NATS_SUBJECT_PREFIX;
+  const started = Date.now();
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = startChild(label, process.execPath, [...nodeArgs, entryOf(app)], env);
+  onCleanup(() => child.stop());
+  for (;;) {
+    const pong = await pingApp(nc, app, 1000);
+    if (pong?.instanceId === id) {
+      progress(`${label} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
+      return { child, instanceId: id, version: pong.version };
+    }
+    if (pong) throw new Error(`a foreign ${app} (${pong.instanceId}) answered on ${natsUrl}`);
+    if (!child.running) throw new Error(`${label} exited during boot:\n${child.output()}`);
+    if (Date.now() - started > 60_000) throw new Error(`${label} not ready in 60 s:\n${child.output()}`);
+    await sleep(200);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +476,105 @@ export async function machineBusyOver(ms) {
   return start && end && end.total > start.total
     ? round((100 * (end.busy - start.busy)) / (end.total - start.total), 0)
     : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closed-loop load
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs `workers` loops of `op` (made by `makeOp(i)`) for warm-up + duration; counts the
+ * operations that complete inside the measured window, with their latencies. `meter` (the
+ * arguments of cpuMeter) is read over the measured window. `window` holds the window's bounds
+ * on the `now()` clock, for callers that record more per operation.
+ */
+export async function closedLoop({ workers, warmupMs, durationMs, makeOp, meter }) {
+  const ops = [];
+  for (let i = 0; i < workers; i++) ops.push(await makeOp(i));
+  const latencies = [];
+  let errors = 0;
+  let firstError;
+  let stopMeter;
+  const start = now();
+  const windowStart = start + warmupMs;
+  const windowEnd = windowStart + durationMs;
+  const meterTimer = setTimeout(() => (stopMeter = cpuMeter(meter)), warmupMs);
+  await Promise.all(
+    ops.map(async (op) => {
+      while (now() < windowEnd) {
+        const sent = now();
+        try {
+          await op();
+        } catch (error) {
+          errors++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+          await sleep(10);
+          continue;
+        }
+        const done = now();
+        if (done >= windowStart && done <= windowEnd) latencies.push(done - sent);
+      }
+    }),
+  );
+  clearTimeout(meterTimer);
+  const used = stopMeter?.();
+  // CPU per operation (microseconds) of each process involved, and the app's share of one core.
+  const cpuMicrosPerOp = {};
+  for (const [name, seconds] of Object.entries(used?.cpu ?? {})) {
+    cpuMicrosPerOp[name] =
+      seconds === null || latencies.length === 0 ? null : round((seconds * 1e6) / latencies.length, 0);
+  }
+  return {
+    opsPerSec: round(latencies.length / (durationMs / 1000), 0),
+    ...summarize(latencies),
+    errors,
+    ...(firstError ? { firstError } : {}),
+    appCpuPct: typeof used?.cpu.app === 'number' ? round((100 * used.cpu.app) / used.seconds, 0) : null,
+    machineBusyPct: used?.machineBusyPct ?? null,
+    cpuSeconds: used ? Object.fromEntries(Object.entries(used.cpu).map(([name, s]) => [name, round(s, 2)])) : {},
+    cpuMicrosPerOp,
+    window: { start: windowStart, end: windowEnd },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine
+// ---------------------------------------------------------------------------------------------
+
+/** Cores, memory, OS, node, Postgres (version and the settings that matter) and NATS versions. */
+export async function describeMachine(admin, nc, natsInfo) {
+  const setting = async (name) => (await admin.query(`SHOW ${name}`)).rows[0][name];
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? null,
+    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    postgres: (await admin.query('SELECT version()')).rows[0].version,
+    postgresSettings: {
+      fsync: await setting('fsync'),
+      synchronous_commit: await setting('synchronous_commit'),
+      shared_buffers: await setting('shared_buffers'),
+      max_connections: await setting('max_connections'),
+    },
+    nats: nc.info?.version ?? null,
+    natsServer: natsInfo,
+    loadAverage: os.loadavg().map((v) => round(v, 2)),
+  };
+}
+
+/** The machine lines of a report's header. */
+export function machineLines(machine) {
+  return [
+    `machine   ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, ${machine.os}`,
+    `          load average ${machine.loadAverage.join(' ')}, ${machine.busyPctBeforeStart ?? '?'}% busy over 1 s before start`,
+    `node      ${machine.node}`,
+    `postgres  ${machine.postgres}`,
+    `          fsync=${machine.postgresSettings.fsync} synchronous_commit=${machine.postgresSettings.synchronous_commit} ` +
+      `shared_buffers=${machine.postgresSettings.shared_buffers} max_connections=${machine.postgresSettings.max_connections}`,
+    `nats      nats-server ${machine.nats} (${machine.natsServer})`,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
