@@ -38,6 +38,7 @@ import {
   machineLines,
   now,
   onCleanup,
+  openPool,
   parseFlags,
   pingApp,
   progress,
@@ -218,12 +219,8 @@ const RAW_INSERT = `INSERT INTO public.bench_raw
 
 /** Raw writers: a pg Pool with one connection per writer, one autocommit INSERT per iteration. */
 async function rawPoint(databaseUrl, tag, options, writers, meter) {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: writers });
-  pool.on('error', () => {});
+  const pool = await openPool(pg, databaseUrl, writers);
   try {
-    // Open every connection before the clock starts.
-    const clients = await Promise.all(Array.from({ length: writers }, () => pool.connect()));
-    for (const client of clients) client.release();
     return await closedLoop({
       writers,
       warmupMs: options.warmupMs,

@@ -43,6 +43,7 @@ import {
   machineLines,
   now,
   onCleanup,
+  openPool,
   parseFlags,
   progress,
   request,
@@ -348,12 +349,8 @@ function meterOf(suite, natsPid) {
 async function floorPoint(ctx, options, clients) {
   const { nc, suite } = ctx;
   const tag = `floor-${clients}-${randomBytes(2).toString('hex')}`;
-  const pool = new pg.Pool({ connectionString: suite.databases['event-store'], max: clients });
-  pool.on('error', () => {});
+  const pool = await openPool(pg, suite.databases['event-store'], clients);
   try {
-    // Open every connection before the clock starts.
-    const conns = await Promise.all(Array.from({ length: clients }, () => pool.connect()));
-    for (const conn of conns) conn.release();
     const parts = [];
     const result = await closedLoop({
       workers: clients,
@@ -545,6 +542,13 @@ function report(results, options) {
     cpuTable(results.points),
     '',
   );
+  const checked = results.points.reduce((sum, r) => sum + r.suite.commandsAcknowledged, 0);
+  const broken = results.points.filter((r) => r.suite.integrity.length > 0).length;
+  lines.push(
+    `Stored vs replied: ${checked} acknowledged Increments checked against the event store (versions contiguous,` +
+      ` one event per acknowledged command, no version acknowledged twice): ${broken === 0 ? 'all match' : `${broken} point(s) DO NOT MATCH`}`,
+    '',
+  );
   if (results.warnings.length > 0) lines.push(...results.warnings.map((w) => `WARNING: ${w}`), '');
   lines.push(`total ${results.totalSeconds} s; JSON: ${relative(ROOT, options.out) || options.out}`);
   return lines.join('\n');
@@ -611,16 +615,16 @@ async function main() {
       floors.set(clients, floor);
     }
     progress(`${clients} client(s) on ${aggregates} aggregate(s): Increment through the gateway`);
-    const suitePoint_ = await suitePoint(ctx, options, clients, aggregates);
-    suitePoint_.seconds = options.durationMs / 1000;
+    const measured = await suitePoint(ctx, options, clients, aggregates);
+    measured.seconds = options.durationMs / 1000;
     const ratio = {
-      throughput: floor.opsPerSec > 0 ? round(suitePoint_.opsPerSec / floor.opsPerSec, 2) : null,
-      p50: floor.p50Ms > 0 ? round(suitePoint_.p50Ms / floor.p50Ms, 2) : null,
-      p99: floor.p99Ms > 0 ? round(suitePoint_.p99Ms / floor.p99Ms, 2) : null,
+      throughput: floor.opsPerSec > 0 ? round(measured.opsPerSec / floor.opsPerSec, 2) : null,
+      p50: floor.p50Ms > 0 ? round(measured.p50Ms / floor.p50Ms, 2) : null,
+      p99: floor.p99Ms > 0 ? round(measured.p99Ms / floor.p99Ms, 2) : null,
     };
-    results.points.push({ clients, aggregates, suite: suitePoint_, floor, ratio });
+    results.points.push({ clients, aggregates, suite: measured, floor, ratio });
     progress(
-      `  ${fmtInt(suitePoint_.opsPerSec)} commands/s (p50 ${fmtMs(suitePoint_.p50Ms)} ms, p99 ${fmtMs(suitePoint_.p99Ms)} ms) ` +
+      `  ${fmtInt(measured.opsPerSec)} commands/s (p50 ${fmtMs(measured.p50Ms)} ms, p99 ${fmtMs(measured.p99Ms)} ms) ` +
         `vs floor ${fmtInt(floor.opsPerSec)}/s (p50 ${fmtMs(floor.p50Ms)} ms)`,
     );
   }

@@ -232,6 +232,32 @@ export async function createRawTable(db) {
   );
 }
 
+/**
+ * A `pg` Pool of `size` connections, all open before it is returned, so no connect time falls
+ * into a measured window. Postgres is shared (max_connections counts other users' connections
+ * too): when some connections are refused, the ones that opened are released and the whole set
+ * is tried again until `waitMs`, then the pool is closed and the error thrown. Errors of idle
+ * or checked-out connections (a database dropped by Ctrl-C's cleanup) are ignored.
+ */
+export async function openPool(pg, connectionString, size, waitMs = 60_000) {
+  const pool = new pg.Pool({ connectionString, max: size });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    const settled = await Promise.allSettled(Array.from({ length: size }, () => pool.connect()));
+    for (const result of settled) if (result.status === 'fulfilled') result.value.release();
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (!failed) return pool;
+    if (Date.now() > deadline) {
+      await pool.end();
+      throw new Error(`could not open ${size} Postgres connections in ${waitMs / 1000} s: ${failed.reason?.message}`);
+    }
+    if (attempt === 1) progress(`waiting for ${size} Postgres connections: ${failed.reason?.message}`);
+    await sleep(1000);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // NATS: a private server, connections, pings
 // ---------------------------------------------------------------------------------------------
