@@ -4,6 +4,11 @@ import { CatalogMessageController } from './catalog/catalog.message.controller';
 import { CatalogRepository } from './catalog/catalog.repository';
 import { CatalogService } from './catalog/catalog.service';
 import { PayloadValidator } from './catalog/payload-validator';
+import { ConsumersHttpController } from './consumers/consumers.http.controller';
+import { ConsumersMessageController } from './consumers/consumers.message.controller';
+import { ConsumersRepository } from './consumers/consumers.repository';
+import { ConsumersService } from './consumers/consumers.service';
+import { InstanceControl } from './control/instance-control';
 import { ClusterStream } from './instances/cluster.stream';
 import { InstancesHttpController } from './instances/instances.http.controller';
 import { InstancesMessageController } from './instances/instances.message.controller';
@@ -15,11 +20,13 @@ import { RoutingMessageController } from './routing/routing.message.controller';
 import { RoutingRepository } from './routing/routing.repository';
 import { RoutingService } from './routing/routing.service';
 
-/** Bundle sessions, the catalog, the live cluster view and the routing table. */
+/** Bundle sessions, the catalog, the live cluster view, the routing table, consumers and bundle configuration. */
 @Module({
   controllers: [
     CatalogMessageController,
     CatalogHttpController,
+    ConsumersMessageController,
+    ConsumersHttpController,
     InstancesMessageController,
     InstancesHttpController,
     RoutingMessageController,
@@ -29,6 +36,9 @@ import { RoutingService } from './routing/routing.service';
     CatalogRepository,
     CatalogService,
     ClusterStream,
+    ConsumersRepository,
+    ConsumersService,
+    InstanceControl,
     InstancesRepository,
     InstancesService,
     LeaseSweeper,

@@ -26,4 +26,11 @@ export class RegistryConfig extends BundleAuthConfig {
   @Min(50)
   @Max(60_000)
   LEASE_SWEEP_MS = 1_000;
+
+  /** How long an instance may take to answer a consumer admin request relayed by the registry (milliseconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  CONSUMER_ADMIN_TIMEOUT_MS = 5_000;
 }
