@@ -158,7 +158,13 @@ describe('registry consumers: reports and admin actions relayed to the active in
       if (request.type === 'consumer-delete-dead' && request.position === '404') {
         return { error: { code: 'NOT_FOUND', message: 'No dead event at 404', details: { position: '404' } } };
       }
-      return { data: { consumerId: request.consumerId, done: true, message: `${request.type} done` } };
+      return {
+        data: {
+          consumerId: (request as { consumerId: string }).consumerId,
+          done: true,
+          message: `${request.type} done`,
+        },
+      };
     });
     const path = `${base()}/consumers/todo/todo_TodoListProjector_1_default`;
 

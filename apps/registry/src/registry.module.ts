@@ -8,6 +8,9 @@ import { ConsumersHttpController } from './consumers/consumers.http.controller';
 import { ConsumersMessageController } from './consumers/consumers.message.controller';
 import { ConsumersRepository } from './consumers/consumers.repository';
 import { ConsumersService } from './consumers/consumers.service';
+import { ConfigurationHttpController } from './configuration/configuration.http.controller';
+import { ConfigurationRepository } from './configuration/configuration.repository';
+import { ConfigurationService } from './configuration/configuration.service';
 import { InstanceControl } from './control/instance-control';
 import { ClusterStream } from './instances/cluster.stream';
 import { InstancesHttpController } from './instances/instances.http.controller';
@@ -27,6 +30,7 @@ import { RoutingService } from './routing/routing.service';
     CatalogHttpController,
     ConsumersMessageController,
     ConsumersHttpController,
+    ConfigurationHttpController,
     InstancesMessageController,
     InstancesHttpController,
     RoutingMessageController,
@@ -36,6 +40,8 @@ import { RoutingService } from './routing/routing.service';
     CatalogRepository,
     CatalogService,
     ClusterStream,
+    ConfigurationRepository,
+    ConfigurationService,
     ConsumersRepository,
     ConsumersService,
     InstanceControl,
