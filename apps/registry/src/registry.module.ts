@@ -12,6 +12,9 @@ import { ConfigurationHttpController } from './configuration/configuration.http.
 import { ConfigurationRepository } from './configuration/configuration.repository';
 import { ConfigurationService } from './configuration/configuration.service';
 import { InstanceControl } from './control/instance-control';
+import { DashboardHttpController } from './dashboard/dashboard.http.controller';
+import { DashboardRepository } from './dashboard/dashboard.repository';
+import { DashboardService } from './dashboard/dashboard.service';
 import { ClusterStream } from './instances/cluster.stream';
 import { InstancesHttpController } from './instances/instances.http.controller';
 import { InstancesMessageController } from './instances/instances.message.controller';
@@ -31,6 +34,7 @@ import { RoutingService } from './routing/routing.service';
     ConsumersMessageController,
     ConsumersHttpController,
     ConfigurationHttpController,
+    DashboardHttpController,
     InstancesMessageController,
     InstancesHttpController,
     RoutingMessageController,
@@ -44,6 +48,8 @@ import { RoutingService } from './routing/routing.service';
     ConfigurationService,
     ConsumersRepository,
     ConsumersService,
+    DashboardRepository,
+    DashboardService,
     InstanceControl,
     InstancesRepository,
     InstancesService,

@@ -2,7 +2,14 @@ import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common'
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ParseBundleIdPipe } from './bundle-id.pipe';
 import { CatalogService } from './catalog.service';
-import { type BundleDetailDto, type BundleSummaryDto, type PayloadDto, PayloadsQueryDto } from './dto/catalog.dto';
+import { ParsePayloadNamePipe } from './payload-name.pipe';
+import {
+  type BundleDetailDto,
+  type BundleSummaryDto,
+  type PayloadDetailDto,
+  type PayloadDto,
+  PayloadsQueryDto,
+} from './dto/catalog.dto';
 
 @ApiTags('catalog')
 @ApiBearerAuth()
@@ -33,5 +40,13 @@ export class CatalogHttpController {
   @ApiOperation({ summary: 'Every payload with its kind, domain and JSON Schema' })
   payloads(@Query() query: PayloadsQueryDto): Promise<PayloadDto[]> {
     return this.catalog.payloads(query.bundleId);
+  }
+
+  @Get('payloads/:name')
+  @ApiOperation({
+    summary: 'A payload: its declarations (kind, JSON Schema), the handlers that handle, return and invoke it',
+  })
+  payload(@Param('name', ParsePayloadNamePipe) name: string): Promise<PayloadDetailDto> {
+    return this.catalog.payload(name);
   }
 }

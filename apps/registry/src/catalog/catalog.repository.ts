@@ -48,6 +48,21 @@ export interface PayloadRow {
   detail: string | null;
 }
 
+export interface PayloadUsageRow {
+  bundle_id: string;
+  component_name: string;
+  component_type: string;
+  handler_type: string;
+  payload: string;
+  return_type: string | null;
+  returns_many: boolean;
+  association_property: string | null;
+  handles: boolean;
+  returns: boolean;
+  invokes_as_command: boolean;
+  invokes_as_query: boolean;
+}
+
 export interface CatalogCounts {
   components: number;
   handlers: number;
@@ -218,6 +233,31 @@ export class CatalogRepository {
   async payloadSchemas(name: string): Promise<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>> {
     return this.db.query<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>>(
       `SELECT "bundle_id", "json_schema" FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+      [name],
+    );
+  }
+
+  /** Every handler that handles, returns or invokes the payload, with its component's type. */
+  async payloadUsage(name: string): Promise<PayloadUsageRow[]> {
+    return this.db.query<PayloadUsageRow[]>(
+      `SELECT h."bundle_id", h."component_name", c."type" AS "component_type", h."handler_type", h."payload",
+              h."return_type", h."returns_many", h."association_property",
+              h."payload" = $1 AS "handles", h."return_type" = $1 AS "returns",
+              $1 = ANY(h."invoked_commands") AS "invokes_as_command", $1 = ANY(h."invoked_queries") AS "invokes_as_query"
+         FROM "registry"."handlers" h
+         JOIN "registry"."components" c ON c."bundle_id" = h."bundle_id" AND c."name" = h."component_name"
+        WHERE h."payload" = $1 OR h."return_type" = $1
+           OR h."invoked_commands" @> ARRAY[$1]::text[] OR h."invoked_queries" @> ARRAY[$1]::text[]
+        ORDER BY h."bundle_id", h."component_name", h."handler_type", h."payload"`,
+      [name],
+    );
+  }
+
+  /** Every bundle's declaration of one payload. */
+  async payloadDeclarations(name: string): Promise<PayloadRow[]> {
+    return this.db.query<PayloadRow[]>(
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail"
+         FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
       [name],
     );
   }

@@ -2,8 +2,14 @@ import { type DiscoverRequest, type DiscoverResponse, ErrorCode, EventoError } f
 import { Injectable } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
 import { RoutingService } from '../routing/routing.service';
-import { type BundleRow, CatalogRepository, type PayloadRow } from './catalog.repository';
-import type { BundleDetailDto, BundleSummaryDto, PayloadDto } from './dto/catalog.dto';
+import { type BundleRow, CatalogRepository, type PayloadRow, type PayloadUsageRow } from './catalog.repository';
+import type {
+  BundleDetailDto,
+  BundleSummaryDto,
+  PayloadDetailDto,
+  PayloadDto,
+  PayloadHandlerRefDto,
+} from './dto/catalog.dto';
 import { checkDescriptor } from './descriptor-checks';
 
 /** The catalog: what each bundle last reported, kept after its instances leave. */
@@ -66,6 +72,27 @@ export class CatalogService {
     return (await this.repository.payloads(bundleId)).map(toPayload);
   }
 
+  /** A payload: who declares it (kind, schema), who handles it, who returns it, who invokes it. */
+  async payload(name: string): Promise<PayloadDetailDto> {
+    const [declarations, usage] = await Promise.all([
+      this.repository.payloadDeclarations(name),
+      this.repository.payloadUsage(name),
+    ]);
+    if (declarations.length === 0 && usage.length === 0) {
+      throw new EventoError(ErrorCode.NOT_FOUND, `No bundle declares, handles or invokes payload ${name}`);
+    }
+    return {
+      name,
+      declarations: declarations.map(toPayload),
+      handledBy: usage.filter((u) => u.handles).map(toHandlerRef),
+      returnedBy: usage.filter((u) => u.returns).map(toHandlerRef),
+      invokedBy: usage.flatMap((u) => [
+        ...(u.invokes_as_command ? [{ ...toHandlerRef(u), invokedAs: 'command' as const }] : []),
+        ...(u.invokes_as_query ? [{ ...toHandlerRef(u), invokedAs: 'query' as const }] : []),
+      ]),
+    };
+  }
+
   /** An operator removes a bundle that is expected but absent; a bundle with live instances stays. */
   async remove(bundleId: string): Promise<void> {
     const outcome = await this.repository.remove(bundleId);
@@ -105,5 +132,18 @@ function toPayload(row: PayloadRow): PayloadDto {
     description: row.description,
     detail: row.detail,
     jsonSchema: row.json_schema,
+  };
+}
+
+function toHandlerRef(row: PayloadUsageRow): PayloadHandlerRefDto {
+  return {
+    bundleId: row.bundle_id,
+    componentName: row.component_name,
+    componentType: row.component_type,
+    handlerType: row.handler_type,
+    payload: row.payload,
+    returnType: row.return_type,
+    returnsMany: row.returns_many,
+    associationProperty: row.association_property,
   };
 }

@@ -62,3 +62,30 @@ export class PayloadsQueryDto {
   @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
   bundleId?: string;
 }
+
+/** A handler that handles, returns or invokes a payload. */
+export class PayloadHandlerRefDto {
+  bundleId: string;
+  componentName: string;
+  componentType: string;
+  handlerType: string;
+  /** What the handler handles. */
+  payload: string;
+  returnType: string | null;
+  returnsMany: boolean;
+  associationProperty: string | null;
+}
+
+export class PayloadInvokerRefDto extends PayloadHandlerRefDto {
+  /** How the handler sends the payload. */
+  invokedAs: 'command' | 'query';
+}
+
+export class PayloadDetailDto {
+  name: string;
+  /** One per bundle that declares it, with its kind and JSON Schema. */
+  declarations: PayloadDto[];
+  handledBy: PayloadHandlerRefDto[];
+  returnedBy: PayloadHandlerRefDto[];
+  invokedBy: PayloadInvokerRefDto[];
+}

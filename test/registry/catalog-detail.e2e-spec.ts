@@ -1,0 +1,148 @@
+import { RegistryContracts } from '@evento/contracts';
+import { useApps } from '../support/apps';
+import { helloFor, join, session, todoDescriptor } from './support';
+
+async function get<T = Record<string, unknown>>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+describe('registry payload detail and dashboard', () => {
+  const suite = useApps('registry', { label: 'registry_catalog_detail' });
+  const base = () => suite.apps[0].url;
+
+  beforeAll(async () => {
+    const todo = await join(suite.client, helloFor('todo'));
+    await suite.client.request(RegistryContracts.discover, { ...session(todo), descriptor: todoDescriptor() });
+    await suite.client.request(RegistryContracts.enable, session(todo));
+    await join(suite.client, helloFor('todo'));
+    await suite.client.request(RegistryContracts.reportConsumers, {
+      ...session(todo),
+      consumers: [
+        {
+          consumerId: 'todo-projector',
+          componentName: 'TodoListProjector',
+          componentType: 'projector',
+          version: 1,
+          context: 'default',
+          active: true,
+          deadEvents: 2,
+        },
+        {
+          consumerId: 'todo-saga',
+          componentName: 'ReminderSaga',
+          componentType: 'saga',
+          version: 1,
+          context: 'default',
+          active: true,
+          deadEvents: 0,
+        },
+      ],
+    });
+    // A second bundle declares an event of the same name and observes it.
+    const audit = await join(suite.client, helloFor('audit'));
+    await suite.client.request(RegistryContracts.discover, {
+      ...session(audit),
+      descriptor: {
+        components: [
+          { type: 'observer', name: 'Auditor', handlers: [{ handlerType: 'event', payload: 'TodoListCreated' }] },
+        ],
+        payloads: [{ name: 'TodoListCreated', kind: 'domain-event', schema: { type: 'object', required: ['listId'] } }],
+      },
+    });
+    await suite.client.request(RegistryContracts.goodbye, session(audit));
+  });
+
+  it('tells who declares, handles, returns and invokes a payload', async () => {
+    const created = await get<Record<string, Array<Record<string, unknown>>>>(`${base()}/payloads/TodoListCreated`);
+    expect(created.status).toBe(200);
+    expect(created.body.declarations).toEqual([
+      expect.objectContaining({
+        bundleId: 'audit',
+        kind: 'domain-event',
+        jsonSchema: { type: 'object', required: ['listId'] },
+      }),
+      expect.objectContaining({ bundleId: 'todo', kind: 'domain-event', domain: 'todo' }),
+    ]);
+    expect(
+      created.body.handledBy.map((h) => `${String(h.bundleId)}/${String(h.componentName)}:${String(h.handlerType)}`),
+    ).toEqual([
+      'audit/Auditor:event',
+      'todo/AuditObserver:event',
+      'todo/ReminderSaga:saga-event',
+      'todo/TodoListAggregate:event-sourcing',
+      'todo/TodoListProjector:event',
+    ]);
+    expect(created.body.handledBy).toContainEqual(
+      expect.objectContaining({ componentName: 'ReminderSaga', componentType: 'saga', associationProperty: 'listId' }),
+    );
+    expect(created.body.returnedBy).toEqual([
+      expect.objectContaining({
+        bundleId: 'todo',
+        componentName: 'TodoListAggregate',
+        componentType: 'aggregate',
+        payload: 'CreateTodoList',
+        handlerType: 'aggregate-command',
+      }),
+    ]);
+    expect(created.body.invokedBy).toEqual([]);
+
+    const command = await get<Record<string, Array<Record<string, unknown>>>>(`${base()}/payloads/CreateTodoList`);
+    expect(command.body.declarations).toEqual([
+      expect.objectContaining({
+        kind: 'domain-command',
+        jsonSchema: expect.objectContaining({ required: ['listId'] }),
+      }),
+    ]);
+    expect(command.body.handledBy).toEqual([
+      expect.objectContaining({ componentName: 'TodoListAggregate', returnType: 'TodoListCreated' }),
+    ]);
+    expect(command.body.invokedBy).toEqual([
+      expect.objectContaining({
+        componentName: 'TodoInvoker',
+        componentType: 'invoker',
+        payload: 'CreateFromUi',
+        invokedAs: 'command',
+      }),
+    ]);
+
+    const query = await get<Record<string, Array<Record<string, unknown>>>>(`${base()}/payloads/FindTodoLists`);
+    expect(query.body.invokedBy).toEqual([
+      expect.objectContaining({ componentName: 'ReminderSaga', invokedAs: 'query' }),
+    ]);
+    const view = await get<Record<string, Array<Record<string, unknown>>>>(`${base()}/payloads/TodoListView`);
+    expect(view.body.returnedBy).toEqual([
+      expect.objectContaining({ componentName: 'TodoListProjection', returnsMany: true }),
+    ]);
+
+    expect(await get(`${base()}/payloads/Nothing`)).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect((await get(`${base()}/payloads/has%20space`)).status).toBe(400);
+  });
+
+  it('counts bundles, instances by status, components by type, payloads by kind and consumers', async () => {
+    const dashboard = await get(`${base()}/dashboard`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.body).toMatchObject({
+      bundles: { total: 2, present: 1, absent: 1 },
+      instances: { joined: 1, available: 1, unavailable: 0, gone: 1, live: 2 },
+      components: {
+        total: 8,
+        byType: { aggregate: 1, service: 1, projector: 1, projection: 1, saga: 1, observer: 2, invoker: 1 },
+      },
+      handlers: 9,
+      payloads: {
+        total: 8,
+        byKind: {
+          'domain-command': 1,
+          'service-command': 1,
+          'domain-event': 2,
+          'service-event': 1,
+          query: 1,
+          view: 1,
+          invocation: 1,
+        },
+      },
+      consumers: { total: 2, withDeadEvents: 1 },
+    });
+  });
+});
