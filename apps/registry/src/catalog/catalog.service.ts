@@ -33,7 +33,7 @@ export class CatalogService {
       throw new EventoError(ErrorCode.VALIDATION_FAILED, `Invalid descriptor: ${summary}`, problems);
     }
     const counts = await this.repository.replace(session.bundleId, session.bundleVersion, request.descriptor);
-    this.routing.changed('discovered', session.bundleId, session.instanceId);
+    await this.routing.changed('discovered', session.bundleId, session.instanceId);
     return { bundleId: session.bundleId, bundleVersion: session.bundleVersion, ...counts };
   }
 
@@ -102,7 +102,7 @@ export class CatalogService {
         liveInstances: outcome.live,
       });
     }
-    this.routing.changed('removed', bundleId);
+    await this.routing.changed('removed', bundleId);
   }
 }
 

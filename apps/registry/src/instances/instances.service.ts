@@ -78,7 +78,7 @@ export class InstancesService implements OnApplicationBootstrap {
     }
     // A superseded session that was available drops out of routing until the new one enables.
     if (outcome.previousLive && outcome.previousStatus === 'available') {
-      this.routing.changed('superseded', hello.bundleId, hello.instanceId);
+      await this.routing.changed('superseded', hello.bundleId, hello.instanceId);
     }
     return {
       bundleId: hello.bundleId,
@@ -158,7 +158,7 @@ export class InstancesService implements OnApplicationBootstrap {
     );
     if (!result) throw this.notLive(await this.whyNotLive(request));
     // Enable and disable are idempotent: a repeated one changes nothing and tells no one.
-    if (result.before !== result.after) this.routing.changed(reason, result.bundleId, request.instanceId);
+    if (result.before !== result.after) await this.routing.changed(reason, result.bundleId, request.instanceId);
     return { instanceId: request.instanceId, status: result.after };
   }
 
