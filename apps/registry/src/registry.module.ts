@@ -3,6 +3,8 @@ import { CatalogHttpController } from './catalog/catalog.http.controller';
 import { CatalogMessageController } from './catalog/catalog.message.controller';
 import { CatalogRepository } from './catalog/catalog.repository';
 import { CatalogService } from './catalog/catalog.service';
+import { DescriptorUploadsRepository } from './catalog/descriptor-uploads.repository';
+import { DescriptorUploads } from './catalog/descriptor-uploads.service';
 import { PayloadValidator } from './catalog/payload-validator';
 import { ConsumersHttpController } from './consumers/consumers.http.controller';
 import { ConsumersMessageController } from './consumers/consumers.message.controller';
@@ -49,6 +51,8 @@ import { RoutingService } from './routing/routing.service';
     ConsumersRepository,
     ConsumersService,
     DashboardRepository,
+    DescriptorUploads,
+    DescriptorUploadsRepository,
     DashboardService,
     InstanceControl,
     InstancesRepository,

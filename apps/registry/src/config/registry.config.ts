@@ -33,4 +33,18 @@ export class RegistryConfig extends BundleAuthConfig {
   @Min(100)
   @Max(120_000)
   CONSUMER_ADMIN_TIMEOUT_MS = 5_000;
+
+  /** Largest descriptor sent in parts, as UTF-8 JSON (bytes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024 * 1024)
+  @Max(64 * 1024 * 1024)
+  DESCRIPTOR_MAX_BYTES = 8 * 1024 * 1024;
+
+  /** A descriptor upload whose parts are not all in within this time is discarded (milliseconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  DESCRIPTOR_UPLOAD_TIMEOUT_MS = 60_000;
 }
