@@ -218,6 +218,7 @@ describe('registry consumers: reports and admin actions relayed to the active in
       consumer({ consumerId: 'billing_Garbage_1_default', componentName: 'Garbage' }),
       consumer({ consumerId: 'billing_Other_1_default', componentName: 'Other' }),
       consumer({ consumerId: 'billing_Passive_1_default', componentName: 'Passive', active: false }),
+      consumer({ consumerId: 'billing_Text_1_default', componentName: 'Text' }),
     ]);
     simulateControl(welcome, (request) => {
       if (request.type !== 'consumer-status' || request.consumerId === 'billing_Silent_1_default') return undefined;
@@ -249,6 +250,10 @@ describe('registry consumers: reports and admin actions relayed to the active in
     expect(await http(`${path}/billing_Other_1_default/status`)).toMatchObject({
       status: 422,
       body: { code: 'HANDLER_FAILED' },
+    });
+    expect(await http(`${path}/billing_Text_1_default/status`)).toMatchObject({
+      status: 422,
+      body: { code: 'HANDLER_FAILED', message: expect.stringContaining('not valid UTF-8 JSON') as unknown },
     });
 
     // An instance that reported but no longer listens on its control subject.

@@ -36,10 +36,12 @@ export class ConfigurationService {
   }
 
   async set(bundleId: string, key: string, value: string, secret?: boolean): Promise<ConfigurationChangeDto> {
-    const outcome = await this.repository.set(bundleId, key, value, secret, {
-      maxKeys: ConfigurationLimits.keysPerBundle,
-      maxBytes: ConfigurationLimits.bytesPerBundle,
-    });
+    const outcome = await scrubbed(() =>
+      this.repository.set(bundleId, key, value, secret, {
+        maxKeys: ConfigurationLimits.keysPerBundle,
+        maxBytes: ConfigurationLimits.bytesPerBundle,
+      }),
+    );
     if (outcome.kind === 'too-many') {
       throw new EventoError(ErrorCode.PAYLOAD_TOO_LARGE, `A bundle has at most ${outcome.limit} configuration keys`);
     }
@@ -87,6 +89,19 @@ export class ConfigurationService {
       }
     }
     return delivered;
+  }
+}
+
+/**
+ * Database driver errors carry the query's parameters (a value, perhaps a secret) and an
+ * unexpected error is logged whole: pass on only its message.
+ */
+async function scrubbed<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof EventoError) throw error;
+    throw new Error(`Storing configuration failed: ${error instanceof Error ? error.message : 'unknown error'}`);
   }
 }
 

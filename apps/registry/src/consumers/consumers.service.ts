@@ -40,8 +40,11 @@ export class ConsumersService {
       ]);
     }
     const bundleId = await this.repository.report(request.instanceId, request.sessionId, request.consumers);
-    // Not live: the same answer (and reason) every other session message gets.
-    if (bundleId === null) await this.instances.requireLiveSession(request);
+    if (bundleId === null) {
+      // Not live: the same answer (and reason) every other session message gets.
+      await this.instances.requireLiveSession(request);
+      throw new EventoError(ErrorCode.NOT_FOUND, 'Session is not live; send a hello again');
+    }
     return { accepted: request.consumers.length };
   }
 
