@@ -129,6 +129,11 @@ describe('registry discovery of descriptors sent in parts', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect(await send(welcome, slow, 2, 2, chunks[1])).toMatchObject({ received: 1, complete: false });
 
+    // An instance has at most four uploads open at once.
+    const crowd = await join(suite.client, helloFor('crowd'));
+    for (let i = 0; i < 4; i += 1) await send(crowd, randomUUID(), 1, 2, '{');
+    await expect(send(crowd, randomUUID(), 1, 2, '{')).rejects.toMatchObject({ code: 'CONFLICT' });
+
     // A session that is not live cannot upload.
     await suite.client.request(RegistryContracts.goodbye, session(welcome));
     await expect(send(welcome, randomUUID(), 1, 1, JSON.stringify(todoDescriptor()))).rejects.toMatchObject({

@@ -15,7 +15,11 @@ export type PartOutcome =
   | { kind: 'stored'; received: number }
   | { kind: 'complete'; text: string }
   | { kind: 'mismatch'; parts: number; sessionId: string }
-  | { kind: 'too-large'; bytes: number };
+  | { kind: 'too-large'; bytes: number }
+  | { kind: 'too-many'; open: number };
+
+/** Uploads one instance may have open at once. */
+export const MAX_OPEN_UPLOADS = 4;
 
 /** The only place that touches registry.descriptor_uploads and descriptor_upload_parts. */
 @Injectable()
@@ -32,6 +36,14 @@ export class DescriptorUploadsRepository {
     return this.db.transaction<PartOutcome>(async (tx) => {
       // Uploads left unfinished past their deadline are forgotten by whoever comes next.
       await tx.query(`DELETE FROM "registry"."descriptor_uploads" WHERE "expires_at" < now()`);
+      // One instance has few uploads open at once, so abandoned ones cannot pile up in the table.
+      const open = await tx.query<Array<{ upload_id: string }>>(
+        `SELECT "upload_id" FROM "registry"."descriptor_uploads" WHERE "instance_id" = $1 FOR UPDATE`,
+        [part.instanceId],
+      );
+      if (open.length >= MAX_OPEN_UPLOADS && !open.some((u) => u.upload_id === part.uploadId)) {
+        return { kind: 'too-many', open: open.length };
+      }
       await tx.query(
         `INSERT INTO "registry"."descriptor_uploads" ("instance_id", "upload_id", "session_id", "parts", "expires_at")
          VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')

@@ -61,6 +61,12 @@ export class DescriptorUploads {
           `Descriptor upload ${request.uploadId} exceeds ${this.config.DESCRIPTOR_MAX_BYTES} bytes; it was discarded`,
           { maxBytes: this.config.DESCRIPTOR_MAX_BYTES },
         );
+      case 'too-many':
+        throw new EventoError(
+          ErrorCode.CONFLICT,
+          `Instance ${request.instanceId} already has ${outcome.open} descriptor uploads open; finish them or let them expire`,
+          { open: outcome.open },
+        );
       case 'stored':
         return { ...base, received: outcome.received, complete: false };
       case 'complete': {
