@@ -145,4 +145,44 @@ describe('registry payload detail and dashboard', () => {
       consumers: { total: 2, withDeadEvents: 1 },
     });
   });
+
+  it('lists components and handlers, filtered and paged, and shows one component with its handlers', async () => {
+    const all = await get<{ items: Array<Record<string, unknown>>; total: number }>(`${base()}/components`);
+    expect(all.body.total).toBe(8);
+    const observers = await get<{ items: Array<Record<string, unknown>>; total: number }>(
+      `${base()}/components?type=observer`,
+    );
+    expect(observers.body.items.map((c) => `${String(c.bundleId)}/${String(c.name)}`)).toEqual([
+      'audit/Auditor',
+      'todo/AuditObserver',
+    ]);
+    const second = await get(`${base()}/components?bundleId=todo&pageSize=2&page=2`);
+    expect(second.body).toMatchObject({
+      total: 7,
+      page: 2,
+      pageSize: 2,
+      items: [{ name: 'ReminderService' }, { name: 'TodoInvoker' }],
+    });
+    expect((await get(`${base()}/components?type=widget`)).status).toBe(400);
+
+    const aggregate = await get(`${base()}/components/todo/TodoListAggregate`);
+    expect(aggregate).toMatchObject({
+      status: 200,
+      body: { bundleId: 'todo', type: 'aggregate', path: 'src/todo/TodoListAggregate.ts', line: 12 },
+    });
+    expect((aggregate.body.handlerList as unknown[]).length).toBe(2);
+    expect((await get(`${base()}/components/todo/Nothing`)).status).toBe(404);
+
+    const handlers = await get<{ items: Array<Record<string, unknown>>; total: number }>(
+      `${base()}/handlers?payload=TodoListCreated`,
+    );
+    expect(handlers.body.total).toBe(5);
+    expect(handlers.body.items[0]).toMatchObject({ bundleId: 'audit', componentName: 'Auditor', handlerType: 'event' });
+    const sagas = await get(`${base()}/handlers?handlerType=saga-event`);
+    expect(sagas.body).toMatchObject({
+      total: 1,
+      items: [{ componentName: 'ReminderSaga', invokedCommands: ['SendReminder'] }],
+    });
+    expect((await get(`${base()}/handlers?pageSize=0`)).status).toBe(400);
+  });
 });

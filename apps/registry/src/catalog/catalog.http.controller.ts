@@ -6,6 +6,11 @@ import { ParsePayloadNamePipe } from './payload-name.pipe';
 import {
   type BundleDetailDto,
   type BundleSummaryDto,
+  type ComponentDetailDto,
+  type ComponentPageDto,
+  ComponentsQueryDto,
+  type HandlerPageDto,
+  HandlersQueryDto,
   type PayloadDetailDto,
   type PayloadDto,
   PayloadsQueryDto,
@@ -48,5 +53,27 @@ export class CatalogHttpController {
   })
   payload(@Param('name', ParsePayloadNamePipe) name: string): Promise<PayloadDetailDto> {
     return this.catalog.payload(name);
+  }
+
+  @Get('components')
+  @ApiOperation({ summary: 'Components of every bundle, by bundle and type (paged)' })
+  components(@Query() query: ComponentsQueryDto): Promise<ComponentPageDto> {
+    return this.catalog.components({ bundleId: query.bundleId, type: query.type }, query.page, query.pageSize);
+  }
+
+  @Get('components/:bundleId/:name')
+  @ApiOperation({ summary: 'A component with its handlers' })
+  component(
+    @Param('bundleId', ParseBundleIdPipe) bundleId: string,
+    @Param('name', ParsePayloadNamePipe) name: string,
+  ): Promise<ComponentDetailDto> {
+    return this.catalog.component(bundleId, name);
+  }
+
+  @Get('handlers')
+  @ApiOperation({ summary: 'Handlers of every bundle, by bundle, component, handler type and payload (paged)' })
+  handlers(@Query() query: HandlersQueryDto): Promise<HandlerPageDto> {
+    const { page, pageSize, ...filter } = query;
+    return this.catalog.handlers(filter, page, pageSize);
   }
 }

@@ -237,6 +237,61 @@ export class CatalogRepository {
     );
   }
 
+  /** Components of every bundle, filtered and paged, with how many handlers each has. */
+  async componentPage(filter: {
+    bundleId?: string;
+    type?: string;
+    limit: number;
+    offset: number;
+  }): Promise<Array<ComponentRow & { bundle_id: string; handlers: number; total: number }>> {
+    return this.db.query(
+      `SELECT c."bundle_id", c."name", c."type", c."description", c."path", c."line",
+              (SELECT count(*)::int FROM "registry"."handlers" h
+                WHERE h."bundle_id" = c."bundle_id" AND h."component_name" = c."name") AS "handlers",
+              (count(*) OVER ())::int AS "total"
+         FROM "registry"."components" c
+        WHERE ($1::text IS NULL OR c."bundle_id" = $1) AND ($2::text IS NULL OR c."type" = $2)
+        ORDER BY c."bundle_id", c."name" LIMIT $3 OFFSET $4`,
+      [filter.bundleId ?? null, filter.type ?? null, filter.limit, filter.offset],
+    );
+  }
+
+  async component(bundleId: string, name: string): Promise<ComponentRow | undefined> {
+    const rows = await this.db.query<ComponentRow[]>(
+      `SELECT "name", "type", "description", "path", "line" FROM "registry"."components"
+        WHERE "bundle_id" = $1 AND "name" = $2`,
+      [bundleId, name],
+    );
+    return rows[0];
+  }
+
+  /** Handlers of every bundle, filtered and paged. */
+  async handlerPage(filter: {
+    bundleId?: string;
+    componentName?: string;
+    handlerType?: string;
+    payload?: string;
+    limit: number;
+    offset: number;
+  }): Promise<Array<HandlerRow & { bundle_id: string; total: number }>> {
+    return this.db.query(
+      `SELECT "bundle_id", "component_name", "handler_type", "payload", "return_type", "returns_many",
+              "association_property", "line", "invoked_commands", "invoked_queries", (count(*) OVER ())::int AS "total"
+         FROM "registry"."handlers"
+        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "component_name" = $2)
+          AND ($3::text IS NULL OR "handler_type" = $3) AND ($4::text IS NULL OR "payload" = $4)
+        ORDER BY "bundle_id", "component_name", "handler_type", "payload" LIMIT $5 OFFSET $6`,
+      [
+        filter.bundleId ?? null,
+        filter.componentName ?? null,
+        filter.handlerType ?? null,
+        filter.payload ?? null,
+        filter.limit,
+        filter.offset,
+      ],
+    );
+  }
+
   /** Every handler that handles, returns or invokes the payload, with its component's type. */
   async payloadUsage(name: string): Promise<PayloadUsageRow[]> {
     return this.db.query<PayloadUsageRow[]>(

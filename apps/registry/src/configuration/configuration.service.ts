@@ -101,6 +101,8 @@ async function scrubbed<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof EventoError) throw error;
+    // No `cause` on purpose: the cause is the error carrying the value.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`Storing configuration failed: ${error instanceof Error ? error.message : 'unknown error'}`);
   }
 }
