@@ -11,14 +11,14 @@ import { helloFor, join, session, todoDescriptor } from './support';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 
-/** The todo descriptor with enough extra payloads to need about 1.6 MB of JSON. */
-function bigDescriptor(extra = 1500): BundleDescriptor {
+/** The todo descriptor with enough extra payloads to need about 1.3 MB of JSON. */
+function bigDescriptor(extra = 600): BundleDescriptor {
   const descriptor = todoDescriptor();
   for (let i = 0; i < extra; i += 1) {
     descriptor.payloads.push({
       name: `Extra${i}`,
       kind: 'domain-event',
-      description: 'x'.repeat(1000),
+      description: 'x'.repeat(2000),
       schema: { type: 'object', properties: { id: { type: 'string' } } },
     });
   }
@@ -34,13 +34,15 @@ describe('registry discovery of descriptors sent in parts', () => {
   const suite = useApps('registry', {
     label: 'registry_discovery_parts',
     count: 2,
-    env: { DESCRIPTOR_MAX_BYTES: String(MAX_BYTES), DESCRIPTOR_UPLOAD_TIMEOUT_MS: '1000' },
+    // Small pools: two replicas share the Postgres server with every other test run.
+    env: { DESCRIPTOR_MAX_BYTES: String(MAX_BYTES), DESCRIPTOR_UPLOAD_TIMEOUT_MS: '1000', DATABASE_POOL_SIZE: '3' },
   });
   const send = (welcome: WelcomeResponse, uploadId: string, part: number, parts: number, chunk: string) => {
     const request: DiscoverPartRequest = { ...session(welcome), uploadId, part, parts, chunk };
     return suite.client.request(RegistryContracts.discoverPart, request, { timeoutMs: 20_000 });
   };
 
+  // Assembling and checking a descriptor this size takes seconds on a loaded machine: 30 s timeout.
   it('assembles a descriptor larger than one NATS message from parts that may reach either replica', async () => {
     const welcome = await join(suite.client, helloFor('todo'));
     const text = JSON.stringify(bigDescriptor());
@@ -61,17 +63,17 @@ describe('registry discovery of descriptors sent in parts', () => {
       parts: 4,
       received: 4,
       complete: true,
-      result: { bundleId: 'todo', bundleVersion: '1.0.0', components: 7, handlers: 8, payloads: 1507 },
+      result: { bundleId: 'todo', bundleVersion: '1.0.0', components: 7, handlers: 8, payloads: 607 },
     });
     const [stored] = await queryDatabase<{ n: number; description: string }>(
       suite.url,
       `SELECT count(*)::int AS n, max(description) AS description FROM registry.payloads WHERE name LIKE 'Extra%'`,
     );
-    expect(stored).toEqual({ n: 1500, description: 'x'.repeat(1000) });
+    expect(stored).toEqual({ n: 600, description: 'x'.repeat(2000) });
     expect(await queryDatabase(suite.url, 'SELECT count(*)::int AS n FROM registry.descriptor_uploads')).toEqual([
       { n: 0 },
     ]);
-  });
+  }, 30_000);
 
   it('takes parts in any order and a part sent twice once', async () => {
     const welcome = await join(suite.client, helloFor('order'));
@@ -140,5 +142,5 @@ describe('registry discovery of descriptors sent in parts', () => {
       code: 'NOT_FOUND',
     });
     expect(await counts()).toEqual([{ n: 0 }]);
-  });
+  }, 30_000);
 });
