@@ -166,5 +166,5 @@ describe('registry routing table and change notifications', () => {
       await other.app.close();
       replicas.splice(replicas.indexOf(other), 1);
     }
-  }, 30_000);
+  });
 });
