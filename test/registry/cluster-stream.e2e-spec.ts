@@ -92,6 +92,7 @@ describe('registry cluster stream (SSE)', () => {
       // Another registry replica's notice arrives over NATS like any other.
       const elsewhere: RoutingChanged = {
         reason: 'lease-expired',
+        version: 99,
         bundleId: 'todo',
         instanceId: 'on-another-replica',
         at: new Date().toISOString(),

@@ -131,4 +131,40 @@ describe('registry routing table and change notifications', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(changes.of(instance.instanceId).filter((reason) => reason === 'lease-expired')).toHaveLength(1);
   });
+
+  it('numbers every change with a version shared by the replicas, so gateways can drop stale tables', async () => {
+    // Two replicas answer these requests (the queue group spreads them); the numbers come from one sequence.
+    const other = await startApp('registry', { DATABASE_URL: url, ...SETTINGS });
+    replicas.push(other);
+    try {
+      const instance = await discovered();
+      const since = changes.received.length;
+      for (let i = 0; i < 4; i += 1) {
+        await client.request(RegistryContracts.enable, session(instance));
+        await client.request(RegistryContracts.disable, session(instance));
+      }
+      await waitFor(() => changes.of(instance.instanceId).filter((r) => r === 'disabled').length === 4, {
+        what: 'eight notifications',
+      });
+      const versions = changes.received.slice(since).map((c) => c.version);
+      expect(versions.length).toBeGreaterThanOrEqual(8);
+      // Each change numbered once; numbers follow the order the changes were made in (notices
+      // from two replicas may arrive in either order, so they are sorted by version here).
+      const mine = changes.received.slice(since).filter((c) => c.instanceId === instance.instanceId);
+      const numbers = mine.map((c) => c.version);
+      expect(new Set(versions).size).toBe(versions.length);
+      expect([...mine].sort((x, y) => x.version - y.version).map((c) => c.reason)).toEqual(
+        Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? 'enabled' : 'disabled')),
+      );
+      // A table read after a notice is at least as new as the notice.
+      const latest = Math.max(...numbers);
+      const tables = await Promise.all([table(), table(), table()]);
+      for (const t of tables) expect(t.version).toBeGreaterThanOrEqual(latest);
+      const viaHttp = (await (await fetch(`${replicas[0].url}/routing`)).json()) as RoutingTableResponse;
+      expect(viaHttp.version).toBeGreaterThanOrEqual(latest);
+    } finally {
+      await other.app.close();
+      replicas.splice(replicas.indexOf(other), 1);
+    }
+  });
 });

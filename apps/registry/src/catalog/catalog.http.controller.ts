@@ -2,7 +2,19 @@ import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common'
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ParseBundleIdPipe } from './bundle-id.pipe';
 import { CatalogService } from './catalog.service';
-import { type BundleDetailDto, type BundleSummaryDto, type PayloadDto, PayloadsQueryDto } from './dto/catalog.dto';
+import { ParsePayloadNamePipe } from './payload-name.pipe';
+import {
+  type BundleDetailDto,
+  type BundleSummaryDto,
+  type ComponentDetailDto,
+  type ComponentPageDto,
+  ComponentsQueryDto,
+  type HandlerPageDto,
+  HandlersQueryDto,
+  type PayloadDetailDto,
+  type PayloadDto,
+  PayloadsQueryDto,
+} from './dto/catalog.dto';
 
 @ApiTags('catalog')
 @ApiBearerAuth()
@@ -33,5 +45,35 @@ export class CatalogHttpController {
   @ApiOperation({ summary: 'Every payload with its kind, domain and JSON Schema' })
   payloads(@Query() query: PayloadsQueryDto): Promise<PayloadDto[]> {
     return this.catalog.payloads(query.bundleId);
+  }
+
+  @Get('payloads/:name')
+  @ApiOperation({
+    summary: 'A payload: its declarations (kind, JSON Schema), the handlers that handle, return and invoke it',
+  })
+  payload(@Param('name', ParsePayloadNamePipe) name: string): Promise<PayloadDetailDto> {
+    return this.catalog.payload(name);
+  }
+
+  @Get('components')
+  @ApiOperation({ summary: 'Components of every bundle, by bundle and type (paged)' })
+  components(@Query() query: ComponentsQueryDto): Promise<ComponentPageDto> {
+    return this.catalog.components({ bundleId: query.bundleId, type: query.type }, query.page, query.pageSize);
+  }
+
+  @Get('components/:bundleId/:name')
+  @ApiOperation({ summary: 'A component with its handlers' })
+  component(
+    @Param('bundleId', ParseBundleIdPipe) bundleId: string,
+    @Param('name', ParsePayloadNamePipe) name: string,
+  ): Promise<ComponentDetailDto> {
+    return this.catalog.component(bundleId, name);
+  }
+
+  @Get('handlers')
+  @ApiOperation({ summary: 'Handlers of every bundle, by bundle, component, handler type and payload (paged)' })
+  handlers(@Query() query: HandlersQueryDto): Promise<HandlerPageDto> {
+    const { page, pageSize, ...filter } = query;
+    return this.catalog.handlers(filter, page, pageSize);
   }
 }

@@ -48,6 +48,21 @@ export interface PayloadRow {
   detail: string | null;
 }
 
+export interface PayloadUsageRow {
+  bundle_id: string;
+  component_name: string;
+  component_type: string;
+  handler_type: string;
+  payload: string;
+  return_type: string | null;
+  returns_many: boolean;
+  association_property: string | null;
+  handles: boolean;
+  returns: boolean;
+  invokes_as_command: boolean;
+  invokes_as_query: boolean;
+}
+
 export interface CatalogCounts {
   components: number;
   handlers: number;
@@ -218,6 +233,86 @@ export class CatalogRepository {
   async payloadSchemas(name: string): Promise<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>> {
     return this.db.query<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>>(
       `SELECT "bundle_id", "json_schema" FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+      [name],
+    );
+  }
+
+  /** Components of every bundle, filtered and paged, with how many handlers each has. */
+  async componentPage(filter: {
+    bundleId?: string;
+    type?: string;
+    limit: number;
+    offset: number;
+  }): Promise<Array<ComponentRow & { bundle_id: string; handlers: number; total: number }>> {
+    return this.db.query(
+      `SELECT c."bundle_id", c."name", c."type", c."description", c."path", c."line",
+              (SELECT count(*)::int FROM "registry"."handlers" h
+                WHERE h."bundle_id" = c."bundle_id" AND h."component_name" = c."name") AS "handlers",
+              (count(*) OVER ())::int AS "total"
+         FROM "registry"."components" c
+        WHERE ($1::text IS NULL OR c."bundle_id" = $1) AND ($2::text IS NULL OR c."type" = $2)
+        ORDER BY c."bundle_id", c."name" LIMIT $3 OFFSET $4`,
+      [filter.bundleId ?? null, filter.type ?? null, filter.limit, filter.offset],
+    );
+  }
+
+  async component(bundleId: string, name: string): Promise<ComponentRow | undefined> {
+    const rows = await this.db.query<ComponentRow[]>(
+      `SELECT "name", "type", "description", "path", "line" FROM "registry"."components"
+        WHERE "bundle_id" = $1 AND "name" = $2`,
+      [bundleId, name],
+    );
+    return rows[0];
+  }
+
+  /** Handlers of every bundle, filtered and paged. */
+  async handlerPage(filter: {
+    bundleId?: string;
+    componentName?: string;
+    handlerType?: string;
+    payload?: string;
+    limit: number;
+    offset: number;
+  }): Promise<Array<HandlerRow & { bundle_id: string; total: number }>> {
+    return this.db.query(
+      `SELECT "bundle_id", "component_name", "handler_type", "payload", "return_type", "returns_many",
+              "association_property", "line", "invoked_commands", "invoked_queries", (count(*) OVER ())::int AS "total"
+         FROM "registry"."handlers"
+        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "component_name" = $2)
+          AND ($3::text IS NULL OR "handler_type" = $3) AND ($4::text IS NULL OR "payload" = $4)
+        ORDER BY "bundle_id", "component_name", "handler_type", "payload" LIMIT $5 OFFSET $6`,
+      [
+        filter.bundleId ?? null,
+        filter.componentName ?? null,
+        filter.handlerType ?? null,
+        filter.payload ?? null,
+        filter.limit,
+        filter.offset,
+      ],
+    );
+  }
+
+  /** Every handler that handles, returns or invokes the payload, with its component's type. */
+  async payloadUsage(name: string): Promise<PayloadUsageRow[]> {
+    return this.db.query<PayloadUsageRow[]>(
+      `SELECT h."bundle_id", h."component_name", c."type" AS "component_type", h."handler_type", h."payload",
+              h."return_type", h."returns_many", h."association_property",
+              h."payload" = $1 AS "handles", h."return_type" = $1 AS "returns",
+              $1 = ANY(h."invoked_commands") AS "invokes_as_command", $1 = ANY(h."invoked_queries") AS "invokes_as_query"
+         FROM "registry"."handlers" h
+         JOIN "registry"."components" c ON c."bundle_id" = h."bundle_id" AND c."name" = h."component_name"
+        WHERE h."payload" = $1 OR h."return_type" = $1
+           OR h."invoked_commands" @> ARRAY[$1]::text[] OR h."invoked_queries" @> ARRAY[$1]::text[]
+        ORDER BY h."bundle_id", h."component_name", h."handler_type", h."payload"`,
+      [name],
+    );
+  }
+
+  /** Every bundle's declaration of one payload. */
+  async payloadDeclarations(name: string): Promise<PayloadRow[]> {
+    return this.db.query<PayloadRow[]>(
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail"
+         FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
       [name],
     );
   }

@@ -2,9 +2,27 @@ import { type DiscoverRequest, type DiscoverResponse, ErrorCode, EventoError } f
 import { Injectable } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
 import { RoutingService } from '../routing/routing.service';
-import { type BundleRow, CatalogRepository, type PayloadRow } from './catalog.repository';
-import type { BundleDetailDto, BundleSummaryDto, PayloadDto } from './dto/catalog.dto';
+import {
+  type BundleRow,
+  CatalogRepository,
+  type HandlerRow,
+  type PayloadRow,
+  type PayloadUsageRow,
+} from './catalog.repository';
+import type {
+  BundleDetailDto,
+  BundleSummaryDto,
+  ComponentDetailDto,
+  ComponentPageDto,
+  HandlerDto,
+  HandlerPageDto,
+  PayloadDetailDto,
+  PayloadDto,
+  PayloadHandlerRefDto,
+} from './dto/catalog.dto';
 import { checkDescriptor } from './descriptor-checks';
+
+const DEFAULT_PAGE_SIZE = 50;
 
 /** The catalog: what each bundle last reported, kept after its instances leave. */
 @Injectable()
@@ -27,7 +45,7 @@ export class CatalogService {
       throw new EventoError(ErrorCode.VALIDATION_FAILED, `Invalid descriptor: ${summary}`, problems);
     }
     const counts = await this.repository.replace(session.bundleId, session.bundleVersion, request.descriptor);
-    this.routing.changed('discovered', session.bundleId, session.instanceId);
+    await this.routing.changed('discovered', session.bundleId, session.instanceId);
     return { bundleId: session.bundleId, bundleVersion: session.bundleVersion, ...counts };
   }
 
@@ -47,23 +65,78 @@ export class CatalogService {
       ...toSummary(row),
       detail: row.detail,
       componentList: components,
-      handlerList: handlers.map((h) => ({
-        componentName: h.component_name,
-        handlerType: h.handler_type,
-        payload: h.payload,
-        returnType: h.return_type,
-        returnsMany: h.returns_many,
-        associationProperty: h.association_property,
-        line: h.line,
-        invokedCommands: h.invoked_commands,
-        invokedQueries: h.invoked_queries,
-      })),
+      handlerList: handlers.map(toHandler),
       payloadList: payloads.map(toPayload),
     };
   }
 
   async payloads(bundleId?: string): Promise<PayloadDto[]> {
     return (await this.repository.payloads(bundleId)).map(toPayload);
+  }
+
+  async components(
+    filter: { bundleId?: string; type?: string },
+    page = 1,
+    pageSize = DEFAULT_PAGE_SIZE,
+  ): Promise<ComponentPageDto> {
+    const rows = await this.repository.componentPage({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
+    const total =
+      rows[0]?.total ??
+      (page > 1 ? ((await this.repository.componentPage({ ...filter, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
+    return {
+      items: rows.map((r) => ({
+        bundleId: r.bundle_id,
+        name: r.name,
+        type: r.type,
+        description: r.description,
+        path: r.path,
+        line: r.line,
+        handlers: r.handlers,
+      })),
+      page,
+      pageSize,
+      total,
+    };
+  }
+
+  async component(bundleId: string, name: string): Promise<ComponentDetailDto> {
+    const component = await this.repository.component(bundleId, name);
+    if (!component) throw new EventoError(ErrorCode.NOT_FOUND, `Bundle ${bundleId} has no component ${name}`);
+    const handlers = await this.repository.handlerPage({ bundleId, componentName: name, limit: 10_000, offset: 0 });
+    return { bundleId, ...component, handlerList: handlers.map(toHandler) };
+  }
+
+  async handlers(
+    filter: { bundleId?: string; componentName?: string; handlerType?: string; payload?: string },
+    page = 1,
+    pageSize = DEFAULT_PAGE_SIZE,
+  ): Promise<HandlerPageDto> {
+    const rows = await this.repository.handlerPage({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
+    const total =
+      rows[0]?.total ??
+      (page > 1 ? ((await this.repository.handlerPage({ ...filter, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
+    return { items: rows.map((r) => ({ bundleId: r.bundle_id, ...toHandler(r) })), page, pageSize, total };
+  }
+
+  /** A payload: who declares it (kind, schema), who handles it, who returns it, who invokes it. */
+  async payload(name: string): Promise<PayloadDetailDto> {
+    const [declarations, usage] = await Promise.all([
+      this.repository.payloadDeclarations(name),
+      this.repository.payloadUsage(name),
+    ]);
+    if (declarations.length === 0 && usage.length === 0) {
+      throw new EventoError(ErrorCode.NOT_FOUND, `No bundle declares, handles or invokes payload ${name}`);
+    }
+    return {
+      name,
+      declarations: declarations.map(toPayload),
+      handledBy: usage.filter((u) => u.handles).map(toHandlerRef),
+      returnedBy: usage.filter((u) => u.returns).map(toHandlerRef),
+      invokedBy: usage.flatMap((u) => [
+        ...(u.invokes_as_command ? [{ ...toHandlerRef(u), invokedAs: 'command' as const }] : []),
+        ...(u.invokes_as_query ? [{ ...toHandlerRef(u), invokedAs: 'query' as const }] : []),
+      ]),
+    };
   }
 
   /** An operator removes a bundle that is expected but absent; a bundle with live instances stays. */
@@ -75,7 +148,7 @@ export class CatalogService {
         liveInstances: outcome.live,
       });
     }
-    this.routing.changed('removed', bundleId);
+    await this.routing.changed('removed', bundleId);
   }
 }
 
@@ -105,5 +178,32 @@ function toPayload(row: PayloadRow): PayloadDto {
     description: row.description,
     detail: row.detail,
     jsonSchema: row.json_schema,
+  };
+}
+
+function toHandler(h: HandlerRow): HandlerDto {
+  return {
+    componentName: h.component_name,
+    handlerType: h.handler_type,
+    payload: h.payload,
+    returnType: h.return_type,
+    returnsMany: h.returns_many,
+    associationProperty: h.association_property,
+    line: h.line,
+    invokedCommands: h.invoked_commands,
+    invokedQueries: h.invoked_queries,
+  };
+}
+
+function toHandlerRef(row: PayloadUsageRow): PayloadHandlerRefDto {
+  return {
+    bundleId: row.bundle_id,
+    componentName: row.component_name,
+    componentType: row.component_type,
+    handlerType: row.handler_type,
+    payload: row.payload,
+    returnType: row.return_type,
+    returnsMany: row.returns_many,
+    associationProperty: row.association_property,
   };
 }

@@ -26,4 +26,25 @@ export class RegistryConfig extends BundleAuthConfig {
   @Min(50)
   @Max(60_000)
   LEASE_SWEEP_MS = 1_000;
+
+  /** How long an instance may take to answer a consumer admin request relayed by the registry (milliseconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  CONSUMER_ADMIN_TIMEOUT_MS = 5_000;
+
+  /** Largest descriptor sent in parts, as UTF-8 JSON (bytes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024 * 1024)
+  @Max(64 * 1024 * 1024)
+  DESCRIPTOR_MAX_BYTES = 8 * 1024 * 1024;
+
+  /** A descriptor upload whose parts are not all in within this time is discarded (milliseconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  DESCRIPTOR_UPLOAD_TIMEOUT_MS = 60_000;
 }

@@ -13,6 +13,7 @@ import {
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RegistryConfig } from '../config/registry.config';
+import { ConfigurationService } from '../configuration/configuration.service';
 import { RoutingService } from '../routing/routing.service';
 import { BundleTokens } from '@evento/platform';
 import type { ClusterDto } from './dto/cluster.dto';
@@ -37,6 +38,7 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly repository: InstancesRepository,
     private readonly routing: RoutingService,
     private readonly config: RegistryConfig,
+    private readonly configuration: ConfigurationService,
   ) {
     this.tokens = new BundleTokens(config.BUNDLE_TOKEN, config.BUNDLE_TOKENS);
   }
@@ -76,7 +78,7 @@ export class InstancesService implements OnApplicationBootstrap {
     }
     // A superseded session that was available drops out of routing until the new one enables.
     if (outcome.previousLive && outcome.previousStatus === 'available') {
-      this.routing.changed('superseded', hello.bundleId, hello.instanceId);
+      await this.routing.changed('superseded', hello.bundleId, hello.instanceId);
     }
     return {
       bundleId: hello.bundleId,
@@ -87,6 +89,8 @@ export class InstancesService implements OnApplicationBootstrap {
       leaseMs: this.config.INSTANCE_LEASE_MS,
       subjects: instanceSubjects(hello.bundleId, hello.instanceId),
       registryInstanceId: this.config.INSTANCE_ID,
+      // Read after the hello committed, so a change made meanwhile is either here or delivered.
+      configuration: await this.configuration.forBundle(hello.bundleId),
     };
   }
 
@@ -154,7 +158,7 @@ export class InstancesService implements OnApplicationBootstrap {
     );
     if (!result) throw this.notLive(await this.whyNotLive(request));
     // Enable and disable are idempotent: a repeated one changes nothing and tells no one.
-    if (result.before !== result.after) this.routing.changed(reason, result.bundleId, request.instanceId);
+    if (result.before !== result.after) await this.routing.changed(reason, result.bundleId, request.instanceId);
     return { instanceId: request.instanceId, status: result.after };
   }
 

@@ -41,7 +41,7 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       const expired = await this.repository.expireLeases();
       for (const instance of expired) {
         this.logger.log(`Instance ${instance.bundle_id}/${instance.instance_id} left: lease expired`);
-        this.routing.changed('lease-expired', instance.bundle_id, instance.instance_id);
+        await this.routing.changed('lease-expired', instance.bundle_id, instance.instance_id);
       }
       this.sweeps += 1;
       if (this.sweeps % 600 === 0) await this.repository.pruneGone(GONE_RETENTION_MS);

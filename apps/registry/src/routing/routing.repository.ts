@@ -19,6 +19,22 @@ export const ROUTED_HANDLER_TYPES = ['aggregate-command', 'service-command', 'qu
 export class RoutingRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** Numbers a change that has committed: every replica draws from the same sequence. */
+  async nextVersion(): Promise<number> {
+    const [row] = await this.db.query<Array<{ version: string }>>(
+      `SELECT nextval('"registry"."routing_version"') AS "version"`,
+    );
+    return Number(row.version);
+  }
+
+  /** The latest number drawn (0 before the first change). */
+  async currentVersion(): Promise<number> {
+    const [row] = await this.db.query<Array<{ version: string }>>(
+      `SELECT CASE WHEN "is_called" THEN "last_value" ELSE 0 END AS "version" FROM "registry"."routing_version"`,
+    );
+    return Number(row.version);
+  }
+
   /**
    * Each routed payload with the available instances of its bundle. The lease is checked
    * here too, so an instance that stopped beating leaves routing even before a sweep runs.

@@ -10,8 +10,10 @@ import {
   IsString,
   IsUrl,
   Matches,
+  Max,
   MaxLength,
   Min,
+  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { NAME_PATTERN } from '../event-store/events.contract';
@@ -216,4 +218,55 @@ export class DiscoverResponse {
   components: number;
   handlers: number;
   payloads: number;
+}
+
+/**
+ * A descriptor too large for one NATS message is sent as its JSON text cut in parts
+ * (`bundles.discover-part`). The registry keeps the parts in Postgres, so each may reach any
+ * replica, and assembles them when the last one arrives.
+ */
+export const DescriptorUploadLimits = {
+  parts: 64,
+  /** Characters of one chunk; the whole message must still fit in 1 MiB. */
+  chunkChars: 768 * 1024,
+} as const;
+
+export class DiscoverPartRequest {
+  @Matches(INSTANCE_ID_PATTERN, { message: 'instanceId must be 1-128 of A-Z a-z 0-9 _ -' })
+  instanceId: string;
+
+  @Matches(SESSION_ID_PATTERN, { message: 'sessionId must be the sessionId of the welcome' })
+  sessionId: string;
+
+  /** Chosen by the instance (a UUID), the same for every part of one descriptor. */
+  @Matches(SESSION_ID_PATTERN, { message: 'uploadId must be a UUID' })
+  uploadId: string;
+
+  /** 1-based position of this chunk. */
+  @IsInt()
+  @Min(1)
+  @Max(DescriptorUploadLimits.parts)
+  part: number;
+
+  /** How many parts the descriptor was cut into; the same in every part. */
+  @IsInt()
+  @Min(1)
+  @Max(DescriptorUploadLimits.parts)
+  parts: number;
+
+  /** The part's slice of the descriptor's JSON text (cut between characters, never inside a surrogate pair). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(DescriptorUploadLimits.chunkChars)
+  chunk: string;
+}
+
+export class DiscoverPartResponse {
+  uploadId: string;
+  /** Parts the registry holds for this upload (all of them once complete). */
+  received: number;
+  parts: number;
+  complete: boolean;
+  /** With the part that completed the upload: the stored descriptor's counts, as `discover` answers. */
+  result?: DiscoverResponse;
 }

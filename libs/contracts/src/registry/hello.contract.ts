@@ -68,6 +68,16 @@ export class InstanceSubjects {
   control: string;
 }
 
+/**
+ * The bundle's configuration as the registry holds it (secrets in clear: only the bundle gets
+ * them). `version` grows with every change; an instance ignores a configuration older than the
+ * one it has.
+ */
+export class BundleConfiguration {
+  version: number;
+  values: Record<string, string>;
+}
+
 /** The welcome: the session the instance uses from now on, and how often to beat. */
 export class WelcomeResponse {
   bundleId: string;
@@ -81,6 +91,8 @@ export class WelcomeResponse {
   subjects: InstanceSubjects;
   /** The registry replica that answered. */
   registryInstanceId: string;
+  /** The bundle's configuration at the time of the welcome (version 0 and no values when none is set). */
+  configuration?: BundleConfiguration;
 }
 
 /** The instance's own subjects (without NATS_SUBJECT_PREFIX, like every protocol subject). */

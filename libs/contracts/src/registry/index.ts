@@ -1,6 +1,6 @@
 import { defineEvent, defineRequest } from '../contract';
 import { SUBJECT_PREFIX } from '../protocol';
-import { DiscoverRequest, DiscoverResponse } from './descriptor.contract';
+import { DiscoverPartRequest, DiscoverPartResponse, DiscoverRequest, DiscoverResponse } from './descriptor.contract';
 import { HelloRequest, WelcomeResponse } from './hello.contract';
 import { ValidatePayloadRequest, ValidatePayloadResponse } from './payloads.contract';
 import { HeartbeatRequest, HeartbeatResponse, InstanceStatusResponse, SessionRequest } from './instances.contract';
@@ -21,6 +21,8 @@ export const RegistryContracts = {
   hello: defineRequest(`${RG}.bundles.hello`, HelloRequest, WelcomeResponse),
   /** The bundle's descriptor: replaces the bundle's catalog entry. */
   discover: defineRequest(`${RG}.bundles.discover`, DiscoverRequest, DiscoverResponse),
+  /** One part of a descriptor too large for one message; the part that completes it answers like `discover`. */
+  discoverPart: defineRequest(`${RG}.bundles.discover-part`, DiscoverPartRequest, DiscoverPartResponse),
   /** Renews the lease; the reply says when the registry forgot the session. */
   heartbeat: defineRequest(`${RG}.instances.heartbeat`, HeartbeatRequest, HeartbeatResponse),
   enable: defineRequest(`${RG}.instances.enable`, SessionRequest, InstanceStatusResponse),

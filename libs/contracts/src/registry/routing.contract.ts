@@ -29,6 +29,11 @@ export class Route {
 
 export class RoutingTableResponse {
   generatedAt: string;
+  /**
+   * The routing version this table is at least as new as (shared by every registry replica, grows
+   * with every change). A gateway keeps the table with the highest version and ignores older ones.
+   */
+  version: number;
   /** Commands and queries (the payloads the gateway routes), ordered by payload then bundle. */
   routes: Route[];
 }
@@ -48,6 +53,11 @@ export type RoutingChangeReason = (typeof ROUTING_CHANGE_REASONS)[number];
 /** Published when the routing table may have changed; gateways ask for the table again. */
 export class RoutingChanged {
   reason: RoutingChangeReason;
+  /**
+   * The routing version after this change; a table with this version or higher includes it.
+   * 0 only when the registry could not number the change (database away): reload anyway.
+   */
+  version: number;
   bundleId: string;
   instanceId?: string;
   at: string;

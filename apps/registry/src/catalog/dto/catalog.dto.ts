@@ -1,5 +1,13 @@
-import { BUNDLE_ID_PATTERN } from '@evento/contracts';
-import { IsOptional, Matches } from 'class-validator';
+import {
+  BUNDLE_ID_PATTERN,
+  COMPONENT_TYPES,
+  type ComponentType,
+  HANDLER_TYPES,
+  type HandlerType,
+  NAME_PATTERN,
+} from '@evento/contracts';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /** A bundle in the catalog; `present` is false when it is expected but no instance is live. */
 export class BundleSummaryDto {
@@ -61,4 +69,104 @@ export class PayloadsQueryDto {
   @IsOptional()
   @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
   bundleId?: string;
+}
+
+/** A handler that handles, returns or invokes a payload. */
+export class PayloadHandlerRefDto {
+  bundleId: string;
+  componentName: string;
+  componentType: string;
+  handlerType: string;
+  /** What the handler handles. */
+  payload: string;
+  returnType: string | null;
+  returnsMany: boolean;
+  associationProperty: string | null;
+}
+
+export class PayloadInvokerRefDto extends PayloadHandlerRefDto {
+  /** How the handler sends the payload. */
+  invokedAs: 'command' | 'query';
+}
+
+export class PayloadDetailDto {
+  name: string;
+  /** One per bundle that declares it, with its kind and JSON Schema. */
+  declarations: PayloadDto[];
+  handledBy: PayloadHandlerRefDto[];
+  returnedBy: PayloadHandlerRefDto[];
+  invokedBy: PayloadInvokerRefDto[];
+}
+
+export class PageQueryDto {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  pageSize?: number;
+}
+
+export class ComponentsQueryDto extends PageQueryDto {
+  @IsOptional()
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
+  bundleId?: string;
+
+  @IsOptional()
+  @IsIn(COMPONENT_TYPES)
+  type?: ComponentType;
+}
+
+export class HandlersQueryDto extends PageQueryDto {
+  @IsOptional()
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
+  bundleId?: string;
+
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: 'componentName must be 1-200 printable characters without spaces' })
+  componentName?: string;
+
+  @IsOptional()
+  @IsIn(HANDLER_TYPES)
+  handlerType?: HandlerType;
+
+  /** Only the handlers of this payload. */
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: 'payload must be 1-200 printable characters without spaces' })
+  payload?: string;
+}
+
+export class ComponentSummaryDto extends ComponentDto {
+  bundleId: string;
+  handlers: number;
+}
+
+export class ComponentPageDto {
+  items: ComponentSummaryDto[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export class ComponentDetailDto extends ComponentDto {
+  bundleId: string;
+  handlerList: HandlerDto[];
+}
+
+export class BundleHandlerDto extends HandlerDto {
+  bundleId: string;
+}
+
+export class HandlerPageDto {
+  items: BundleHandlerDto[];
+  page: number;
+  pageSize: number;
+  total: number;
 }

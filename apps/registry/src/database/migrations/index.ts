@@ -1,5 +1,10 @@
 import { CreateSchemaRegistry1763800000000 } from './1763800000000-CreateSchema';
 import { CreateCatalogAndInstances1763800000100 } from './1763800000100-CreateCatalogAndInstances';
+import { CreateConsumersConfigurationAndVersions1763800000200 } from './1763800000200-CreateConsumersConfigurationAndVersions';
 
 /** In order of application; a migration, once released, is never edited. */
-export const registryMigrations = [CreateSchemaRegistry1763800000000, CreateCatalogAndInstances1763800000100];
+export const registryMigrations = [
+  CreateSchemaRegistry1763800000000,
+  CreateCatalogAndInstances1763800000100,
+  CreateConsumersConfigurationAndVersions1763800000200,
+];
