@@ -4,6 +4,7 @@ import {
   RegistryContracts,
   type Route,
   type RoutedInstance,
+  type RoutingChanged,
   type RoutingTableResponse,
 } from '@evento/contracts';
 import { EventoClient, NatsConnectionService } from '@evento/platform';
@@ -47,7 +48,10 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.subscription = this.nats.connection.subscribe(this.config.subject(RegistryContracts.routingChanged.subject), {
-      callback: () => void this.reload(),
+      callback: (_error, message) => {
+        if (this.covers(message.data)) return;
+        void this.reload();
+      },
     });
     this.timer = setInterval(() => void this.reload(), this.config.GATEWAY_ROUTING_REFRESH_MS);
     this.timer.unref();
@@ -94,6 +98,8 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private apply(table: RoutingTableResponse): void {
+    // Registry replicas may answer out of order: never go back to an older table.
+    if (this.table && table.version < this.table.version) return;
     const routes = new Map<string, Route[]>();
     const present = new Set<string>();
     for (const route of table.routes) {
@@ -133,6 +139,22 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
       `No available instance of ${candidates.map((route) => route.bundleId).join(', ')} handles ${payload}`,
       { payload, bundleIds: candidates.map((route) => route.bundleId) },
     );
+  }
+
+  /** True when the notice's change is already in the table this gateway holds (no reload needed). */
+  private covers(data: Uint8Array): boolean {
+    try {
+      const notice = JSON.parse(new TextDecoder().decode(data)) as Partial<RoutingChanged>;
+      // Version 0: the registry could not number the change; reload to be safe.
+      return (
+        typeof notice.version === 'number' &&
+        notice.version > 0 &&
+        this.table !== undefined &&
+        notice.version <= this.table.version
+      );
+    } catch {
+      return false;
+    }
   }
 
   /** Skips an instance that did not answer until the table drops it or a few seconds pass. */
