@@ -1,7 +1,5 @@
 import {
   BUNDLE_ID_PATTERN,
-  BundleTelemetryBatch,
-  GatewayTelemetryBatch,
   INSTANCE_ID_PATTERN,
   NAME_PATTERN,
   parseRequestBody,
@@ -10,13 +8,19 @@ import {
 import { MetricsService, NatsConnectionService } from '@evento/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
 import type { Counter } from 'prom-client';
 import { queueGroupOf } from '@evento/platform';
 import { TelemetryConfig } from '../config/telemetry.config';
 import { HandlerMetrics } from '../metrics/handler-metrics';
 import { RollupFlusher } from '../storage/rollup.flusher';
+import {
+  checkBundleEnvelope,
+  checkGatewayEnvelope,
+  checkGatewaySample,
+  checkHandlerSample,
+  checkInvocationCount,
+  checkResourceReport,
+} from './fast-validate';
 import { SenderLimiter } from './sender-limiter';
 
 export const REFUSAL_REASONS = ['malformed', 'rate-limited', 'out-of-window', 'series-limit'] as const;
@@ -42,14 +46,6 @@ const emptyRefusals = (): Record<RefusalReason, number> => ({
   'out-of-window': 0,
   'series-limit': 0,
 });
-
-function describe(errors: ValidationError[], path = ''): string {
-  const first = errors[0];
-  if (!first) return 'invalid';
-  const here = path ? `${path}.${first.property}` : first.property;
-  if (first.constraints) return `${here}: ${Object.values(first.constraints)[0]}`;
-  return describe(first.children ?? [], here);
-}
 
 /**
  * Takes the fire-and-forget telemetry batches straight from NATS (no reply, no Nest
@@ -131,84 +127,67 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
       (Array.isArray(body.invocations) ? body.invocations.length : 0) +
       (body.resources !== undefined ? 1 : 0);
     if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
+    const envelope = checkBundleEnvelope(body);
+    if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
+    const batch = envelope.value;
 
-    const batch = plainToInstance(BundleTelemetryBatch, body);
-    const errors = validateSync(batch, { whitelist: true, forbidUnknownValues: true });
-    const bad = { samples: new Set<number>(), invocations: new Set<number>(), resources: false };
-    for (const error of errors) {
-      const indexed = error.property === 'samples' || error.property === 'invocations';
-      if (indexed && error.children && error.children.length > 0 && !error.constraints) {
-        for (const child of error.children) {
-          bad[error.property as 'samples' | 'invocations'].add(Number(child.property));
-        }
-      } else if (error.property === 'resources' && !error.constraints) {
-        bad.resources = true;
-      } else {
-        return this.refuse(sender, 'malformed', Math.max(1, entries), describe([error]));
-      }
-    }
     const buffer = this.flusher.buffer;
-    let accepted = 0;
-    let malformed = bad.samples.size + bad.invocations.size + (bad.resources ? 1 : 0);
-    let outOfWindow = 0;
-    let overLimit = 0;
-    const firstProblem = errors.length > 0 ? describe(errors) : undefined;
-    const samples = batch.samples ?? [];
-    for (let i = 0; i < samples.length; i += 1) {
-      if (bad.samples.has(i)) continue;
-      const sample = samples[i];
-      if (!this.inWindow(sample.startedAt, now)) {
-        outOfWindow += 1;
+    const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
+    const malformed = (reason: string) => {
+      tally.malformed += 1;
+      tally.reason ??= reason;
+    };
+    let handlerSamples = 0;
+    for (const raw of batch.samples) {
+      const checked = checkHandlerSample(raw);
+      if (!checked.ok) {
+        malformed(checked.reason);
         continue;
       }
-      if (!buffer.addHandlerSample(batch.bundleId, sample)) {
-        overLimit += 1;
-        continue;
+      const sample = checked.value;
+      if (!this.inWindow(sample.startedAt, now)) tally.outOfWindow += 1;
+      else if (!buffer.addHandlerSample(batch.bundleId, sample)) tally.overLimit += 1;
+      else {
+        this.handlerMetrics.observe(
+          batch.bundleId,
+          sample.component,
+          sample.handler,
+          sample.durationMs,
+          sample.outcome === 'error',
+        );
+        handlerSamples += 1;
       }
-      this.handlerMetrics.observe(
-        batch.bundleId,
-        sample.component,
-        sample.handler,
-        sample.durationMs,
-        sample.outcome === 'error',
-      );
-      accepted += 1;
     }
-    if (accepted > 0) this.received.inc({ kind: 'handler' }, accepted);
+    if (handlerSamples > 0) this.received.inc({ kind: 'handler' }, handlerSamples);
     let invocations = 0;
-    (batch.invocations ?? []).forEach((count, i) => {
-      if (bad.invocations.has(i)) return;
-      if (!this.validInvoked(count.invoked)) {
-        malformed += 1;
-        return;
+    for (const raw of batch.invocations) {
+      const checked = checkInvocationCount(raw);
+      if (!checked.ok || !this.validInvoked(checked.value.invoked)) {
+        malformed(checked.ok ? 'invoked must map at most 1000 payload names to counts' : checked.reason);
+        continue;
       }
-      const refused = buffer.addInvocation(batch.bundleId, count, now);
-      overLimit += refused;
+      const refused = buffer.addInvocation(batch.bundleId, checked.value, now);
+      tally.overLimit += refused;
       if (refused === 0) invocations += 1;
-    });
+    }
     if (invocations > 0) this.received.inc({ kind: 'invocation' }, invocations);
-    accepted += invocations;
-    if (batch.resources && !bad.resources) {
-      if (
+    tally.accepted = handlerSamples + invocations;
+    if (batch.resources !== undefined) {
+      const checked = checkResourceReport(batch.resources);
+      if (!checked.ok) malformed(checked.reason);
+      else if (
         buffer.addResource({
-          ...batch.resources,
+          ...checked.value,
           reportedAt: now,
           bundleId: batch.bundleId,
           instanceId: batch.instanceId,
         })
       ) {
         this.received.inc({ kind: 'resource' });
-        accepted += 1;
-      } else {
-        overLimit += 1;
-      }
+        tally.accepted += 1;
+      } else tally.overLimit += 1;
     }
-    this.account(sender, accepted, now);
-    if (malformed > 0) {
-      this.refuse(sender, 'malformed', malformed, firstProblem ?? 'invoked must map payload names to counts');
-    }
-    if (outOfWindow > 0) this.refuse(sender, 'out-of-window', outOfWindow);
-    if (overLimit > 0) this.refuse(sender, 'series-limit', overLimit);
+    this.settle(sender, tally, now);
   }
 
   ingestGateway(bytes: Uint8Array, now = Date.now()): void {
@@ -217,30 +196,31 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     if (!body) return this.refuse(sender, 'malformed', 1, 'body is not a JSON object');
     const entries = Array.isArray(body.samples) ? body.samples.length : 0;
     if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
-    const batch = plainToInstance(GatewayTelemetryBatch, body);
-    const errors = validateSync(batch, { whitelist: true, forbidUnknownValues: true });
-    const bad = new Set<number>();
-    for (const error of errors) {
-      if (error.property === 'samples' && !error.constraints && error.children && error.children.length > 0) {
-        for (const child of error.children) bad.add(Number(child.property));
-      } else {
-        return this.refuse(sender, 'malformed', Math.max(1, entries), describe([error]));
-      }
+    const envelope = checkGatewayEnvelope(body);
+    if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
+    const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
+    for (const raw of envelope.value.samples) {
+      const checked = checkGatewaySample(raw);
+      if (!checked.ok) {
+        tally.malformed += 1;
+        tally.reason ??= checked.reason;
+      } else if (!this.inWindow(checked.value.startedAt, now)) tally.outOfWindow += 1;
+      else if (!this.flusher.buffer.addGatewaySample(checked.value)) tally.overLimit += 1;
+      else tally.accepted += 1;
     }
-    let accepted = 0;
-    let outOfWindow = 0;
-    let overLimit = 0;
-    batch.samples.forEach((sample, i) => {
-      if (bad.has(i)) return;
-      if (!this.inWindow(sample.startedAt, now)) outOfWindow += 1;
-      else if (!this.flusher.buffer.addGatewaySample(sample)) overLimit += 1;
-      else accepted += 1;
-    });
-    if (accepted > 0) this.received.inc({ kind: 'gateway' }, accepted);
-    this.account(sender, accepted, now);
-    if (bad.size > 0) this.refuse(sender, 'malformed', bad.size, describe(errors));
-    if (outOfWindow > 0) this.refuse(sender, 'out-of-window', outOfWindow);
-    if (overLimit > 0) this.refuse(sender, 'series-limit', overLimit);
+    if (tally.accepted > 0) this.received.inc({ kind: 'gateway' }, tally.accepted);
+    this.settle(sender, tally, now);
+  }
+
+  private settle(
+    sender: string,
+    tally: { accepted: number; malformed: number; outOfWindow: number; overLimit: number; reason?: string },
+    now: number,
+  ): void {
+    this.account(sender, tally.accepted, now);
+    if (tally.malformed > 0) this.refuse(sender, 'malformed', tally.malformed, tally.reason);
+    if (tally.outOfWindow > 0) this.refuse(sender, 'out-of-window', tally.outOfWindow);
+    if (tally.overLimit > 0) this.refuse(sender, 'series-limit', tally.overLimit);
   }
 
   private parse(bytes: Uint8Array): Record<string, unknown> | undefined {
