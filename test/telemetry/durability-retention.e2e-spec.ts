@@ -1,4 +1,4 @@
-import { connectTestNats, dropDatabase, freshDatabaseUrl, queryDatabase, waitFor } from '@evento/testing';
+import { connectTestNats, dropDatabase, freshDatabaseUrl, queryDatabase, TcpProxy, waitFor } from '@evento/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { PartitionMaintainer } from '../../apps/telemetry/src/storage/partition.maintainer';
@@ -57,6 +57,53 @@ describe('rollups across a restart', () => {
     const after = (await getJson<Series>(query)).body.total;
     expect(after.errors).toBe(3);
     expect(after.meanMs).toBeCloseTo((465 + 1000) / 40, 9);
+  });
+});
+
+describe('rollups while Postgres is away', () => {
+  const url = freshDatabaseUrl('telemetry_pg_away');
+  const proxy = new TcpProxy('127.0.0.1', 5432);
+  let nc: NatsConnection;
+  let running: RunningApp | undefined;
+
+  beforeAll(async () => {
+    nc = await connectTestNats();
+    const port = await proxy.start();
+    const viaProxy = new URL(url);
+    viaProxy.port = String(port);
+    running = await startApp('telemetry', { DATABASE_URL: viaProxy.toString(), ...FAST_FLUSH });
+  });
+  afterAll(async () => {
+    proxy.restore();
+    await running?.app.close();
+    await proxy.stop();
+    await nc.drain();
+    await dropDatabase(url);
+  });
+
+  it('keeps what failed to flush and writes it once Postgres is back', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${running!.url}/metrics`)).text();
+      return Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    };
+    proxy.cut();
+    const bundle = new SimulatedBundle(nc, 'patient');
+    const at = bucketStart(1);
+    bundle.sendSamples(Array.from({ length: 25 }, () => sample({ startedAt: at, durationMs: 4 })));
+    await waitFor(async () => (await metric('evento_telemetry_flush_failures_total')) >= 2, { timeoutMs: 20_000 });
+    expect(await metric('evento_telemetry_pending_series')).toBeGreaterThanOrEqual(1);
+    proxy.restore();
+    await waitFor(
+      async () => {
+        const rows = await queryDatabase<{ n: number }>(
+          url,
+          `SELECT coalesce(sum(count), 0)::int AS n FROM telemetry.handler_rollups WHERE bundle_id = 'patient'`,
+        );
+        return rows[0].n === 25;
+      },
+      { timeoutMs: 20_000 },
+    );
+    await waitFor(async () => (await metric('evento_telemetry_pending_series')) === 0, { timeoutMs: 5_000 });
   });
 });
 

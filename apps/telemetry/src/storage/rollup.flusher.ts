@@ -35,17 +35,19 @@ export class RollupFlusher implements OnApplicationBootstrap, OnModuleDestroy {
       name: 'evento_telemetry_flush_failures_total',
       help: 'Flushes whose write failed (their rollups are kept and retried)',
     });
-    const buffer = this.buffer;
+    const pending = () => this.buffer.series + this.writing;
     metrics.gauge({
       name: 'evento_telemetry_pending_series',
-      help: 'Rollup series held in memory, not yet written',
+      help: 'Rollup series held in memory, not yet written (the flush being written included)',
       collect() {
-        this.set(buffer.series);
+        this.set(pending());
       },
     });
   }
 
   private readonly flushMs: number;
+  /** Series of the snapshot being written right now. */
+  private writing = 0;
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.flush(), this.flushMs);
@@ -67,6 +69,8 @@ export class RollupFlusher implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async writeOnce(): Promise<void> {
     const snapshot = this.buffer.drain();
+    this.writing =
+      snapshot.handlers.length + snapshot.invocations.length + snapshot.gateway.length + snapshot.resources.length;
     const end = this.duration.startTimer();
     try {
       await this.repository.write(snapshot);
@@ -77,6 +81,7 @@ export class RollupFlusher implements OnApplicationBootstrap, OnModuleDestroy {
         `Flush failed, kept for the next one: ${error instanceof Error ? error.message : String(error)}`,
       );
     } finally {
+      this.writing = 0;
       end();
     }
   }
