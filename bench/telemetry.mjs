@@ -8,7 +8,11 @@
 //   (published in batches as a bundle would,         subscriber that only JSON-parses them
 //    read back from the app's own counters)
 //
-// Then it checks that what the app counted as accepted is what reached the rollup tables.
+//   domain-command round trip (p50, p99)         with the gateway's telemetry on vs off
+//   (gateway, event store, registry, telemetry,      (GATEWAY_TELEMETRY), as a ratio
+//    a plain-NATS bundle)
+//
+// It also checks that what the app counted as accepted is what reached the rollup tables.
 // Results go to stdout as a table and to bench/results/telemetry.json; progress goes to stderr.
 
 import { randomBytes } from 'node:crypto';
@@ -22,6 +26,7 @@ import {
   buildIfNeeded,
   entryOf,
   fmtInt,
+  fmtMs,
   fmtRatio,
   freePort,
   now,
@@ -32,6 +37,7 @@ import {
   runCleanups,
   sleep,
   startChild,
+  summarize,
   table,
 } from './support.mjs';
 
@@ -43,6 +49,8 @@ const USAGE = `Usage: npm run bench:telemetry [-- options]
   --duration=<s>     seconds of publishing per measurement
   --batch=<n>        samples per batch (default 500, at most 2000)
   --series=<n>       distinct handlers the samples spread over (default 200)
+  --commands=<n>     sequential commands per round-trip measurement (default 400; quick 150)
+  --no-round-trip    skip the command round trip with gateway telemetry on and off
   --no-build         do not run npm run build even if the sources are newer than dist/
   --out=<file>       JSON results (default bench/results/telemetry.json)
 `;
@@ -65,6 +73,8 @@ function parseOptions(argv) {
     batch: Math.min(2000, Number(flags.get('batch') ?? 500)),
     series: Number(flags.get('series') ?? 200),
     build: !flags.has('no-build'),
+    roundTrip: !flags.has('no-round-trip'),
+    commands: Number(flags.get('commands') ?? (quick ? 150 : 400)),
     out: flags.get('out') ?? join(ROOT, 'bench/results/telemetry.json'),
   };
 }
@@ -96,7 +106,7 @@ async function startPrivateNats() {
   }
 }
 
-async function startTelemetry(databaseUrl, natsUrl) {
+async function startApp(app, databaseUrl, natsUrl, extraEnv = {}) {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -107,13 +117,10 @@ async function startTelemetry(databaseUrl, natsUrl) {
     LOG_FORMAT: 'json',
     DATABASE_URL: databaseUrl,
     NATS_URL: natsUrl,
-    TELEMETRY_FLUSH_MS: '1000',
-    // The bench measures throughput, not the per-sender limit.
-    TELEMETRY_SENDER_RATE: '10000000',
-    TELEMETRY_SENDER_BURST: '10000000',
+    ...extraEnv,
   };
   delete env.NATS_SUBJECT_PREFIX;
-  const child = startChild('telemetry', process.execPath, [entryOf('telemetry')], env);
+  const child = startChild(app, process.execPath, [entryOf(app)], env);
   onCleanup(() => child.stop());
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
@@ -123,12 +130,125 @@ async function startTelemetry(databaseUrl, natsUrl) {
     } catch {
       // Not listening yet.
     }
-    if (!child.running) throw new Error(`telemetry exited during boot:\n${child.output()}`);
-    if (Date.now() - started > 60_000) throw new Error(`telemetry not ready in 60 s:\n${child.output()}`);
+    if (!child.running) throw new Error(`${app} exited during boot:\n${child.output()}`);
+    if (Date.now() - started > 60_000) throw new Error(`${app} not ready in 60 s:\n${child.output()}`);
     await sleep(200);
   }
-  progress(`telemetry ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
+  progress(`${app} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
   return { child, url };
+}
+
+const startTelemetry = (databaseUrl, natsUrl) =>
+  startApp('telemetry', databaseUrl, natsUrl, {
+    TELEMETRY_FLUSH_MS: '1000',
+    // The bench measures throughput, not the per-sender limit.
+    TELEMETRY_SENDER_RATE: '10000000',
+    TELEMETRY_SENDER_BURST: '10000000',
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Command round trip through the gateway, with its telemetry on and off
+// ---------------------------------------------------------------------------------------------
+
+const COUNTER = {
+  components: [
+    {
+      type: 'aggregate',
+      name: 'Counter',
+      handlers: [
+        { handlerType: 'aggregate-command', payload: 'Increment', returnType: 'Incremented' },
+        { handlerType: 'event-sourcing', payload: 'Incremented' },
+      ],
+    },
+  ],
+  payloads: [
+    { name: 'Increment', kind: 'domain-command', schema: { type: 'object' } },
+    { name: 'Incremented', kind: 'domain-event', schema: { type: 'object' } },
+  ],
+};
+
+/** A bundle instance with a plain NATS client: hello, discover, enable, heartbeats, answers. */
+async function startCounterBundle(nc) {
+  const ask = async (subject, body) => {
+    const reply = JSON.parse((await nc.request(subject, JSON.stringify(body), { timeout: 5000 })).string());
+    if (reply.error) throw new Error(`${subject}: ${reply.error.code} ${reply.error.message}`);
+    return reply.data;
+  };
+  const instanceId = `bench-counter-${randomBytes(3).toString('hex')}`;
+  const welcome = await ask('evento.v1.registry.bundles.hello', {
+    bundleId: 'bench-counter',
+    bundleVersion: '1.0.0',
+    instanceId,
+    protocolVersion: 1,
+    location: { host: os.hostname(), pid: process.pid },
+  });
+  const session = { instanceId, sessionId: welcome.sessionId };
+  const sub = nc.subscribe(welcome.subjects.requests, {
+    callback: (error, msg) => {
+      if (error) return;
+      const work = JSON.parse(msg.string());
+      msg.respond(
+        JSON.stringify({
+          data: { event: { eventName: 'Incremented', payload: { version: work.story?.version ?? 0 } } },
+        }),
+      );
+    },
+  });
+  await nc.flush();
+  await ask('evento.v1.registry.bundles.discover', { ...session, descriptor: COUNTER });
+  await ask('evento.v1.registry.instances.enable', session);
+  const timer = setInterval(
+    () =>
+      void nc
+        .request('evento.v1.registry.instances.heartbeat', JSON.stringify(session), { timeout: 2000 })
+        .catch(() => undefined),
+    welcome.heartbeatIntervalMs,
+  );
+  onCleanup(() => {
+    clearInterval(timer);
+    sub.unsubscribe();
+  });
+}
+
+async function commandRoundTrips(nc, options, tag) {
+  const latencies = [];
+  for (let i = 0; i < options.commands; i++) {
+    const body = JSON.stringify({ command: 'Increment', aggregateId: `${tag}-${i % 32}`, payload: { by: 1 } });
+    const sent = now();
+    const reply = JSON.parse((await nc.request('evento.v1.gateway.commands.send', body, { timeout: 10_000 })).string());
+    latencies.push(now() - sent);
+    if (reply.error) throw new Error(`command failed: ${reply.error.code} ${reply.error.message}`);
+  }
+  return latencies;
+}
+
+async function roundTripComparison(nc, databaseUrl, natsUrl, options) {
+  await startApp('event-store', databaseUrl, natsUrl);
+  await startApp('registry', databaseUrl, natsUrl);
+  await startCounterBundle(nc);
+  const latencies = { on: [], off: [] };
+  // Off, on, on, off (ABBA), each half of the commands, so drift in the machine's load
+  // weighs on both settings alike; each gateway warms up before it is measured.
+  for (const telemetry of ['false', 'true', 'true', 'false']) {
+    const gateway = await startApp('gateway', databaseUrl, natsUrl, {
+      GATEWAY_TELEMETRY: telemetry,
+      GATEWAY_TELEMETRY_FLUSH_MS: '500',
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const table = await (await fetch(`${gateway.url}/routing?payload=Increment`)).json().catch(() => null);
+      if (table?.routes?.[0]?.instances?.length) break;
+      if (Date.now() > deadline) throw new Error('the gateway never routed Increment to the bench bundle');
+      await sleep(200);
+    }
+    const tag = `rt-${telemetry}-${randomBytes(2).toString('hex')}`;
+    await commandRoundTrips(nc, { commands: 50 }, `${tag}-warm`);
+    progress(`command round trips, gateway telemetry ${telemetry === 'true' ? 'on' : 'off'}`);
+    const half = { commands: Math.ceil(options.commands / 2) };
+    latencies[telemetry === 'true' ? 'on' : 'off'].push(...(await commandRoundTrips(nc, half, tag)));
+    await gateway.child.stop();
+  }
+  return { on: summarize(latencies.on), off: summarize(latencies.off) };
 }
 
 /** Pre-encoded batches: `series` handlers spread over 4 bundles, durations 0.1..100 ms. */
@@ -228,7 +348,9 @@ async function telemetryRun(nc, app, batches, options) {
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   if (options.build) await buildIfNeeded('telemetry');
-  if (!existsSync(entryOf('telemetry'))) throw new Error('dist/ has no telemetry app: run npm run build');
+  for (const app of ['telemetry', 'event-store', 'registry', 'gateway']) {
+    if (!existsSync(entryOf(app))) throw new Error(`dist/ has no ${app} app: run npm run build`);
+  }
   const natsUrl = await startPrivateNats();
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -263,6 +385,9 @@ async function main() {
   }
   await db.end();
 
+  let roundTrip = null;
+  if (options.roundTrip) roundTrip = await roundTripComparison(nc, databaseUrl, natsUrl, options);
+
   const results = {
     startedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg().map((v) => round(v, 2)) },
@@ -271,6 +396,11 @@ async function main() {
     raw: { ...raw, samplesPerSec: round(raw.samplesPerSec, 0) },
     telemetry: { ...ingest, samplesPerSec: round(ingest.samplesPerSec, 0), storedInRollups: stored },
     ratio: round(ingest.samplesPerSec / raw.samplesPerSec, 3),
+    roundTrip: roundTrip && {
+      ...roundTrip,
+      p50Ratio: round(roundTrip.on.p50Ms / roundTrip.off.p50Ms, 3),
+      p99Ratio: round(roundTrip.on.p99Ms / roundTrip.off.p99Ms, 3),
+    },
   };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -308,6 +438,30 @@ async function main() {
         ],
       ),
       '',
+      ...(results.roundTrip
+        ? [
+            `domain command round trip through gateway, event store and a bundle (${options.commands} sequential commands)`,
+            table(
+              ['gateway telemetry', 'p50 ms', 'p99 ms', 'max ms'],
+              [
+                [
+                  'off',
+                  fmtMs(results.roundTrip.off.p50Ms),
+                  fmtMs(results.roundTrip.off.p99Ms),
+                  fmtMs(results.roundTrip.off.maxMs),
+                ],
+                [
+                  'on',
+                  fmtMs(results.roundTrip.on.p50Ms),
+                  fmtMs(results.roundTrip.on.p99Ms),
+                  fmtMs(results.roundTrip.on.maxMs),
+                ],
+                ['on / off', fmtRatio(results.roundTrip.p50Ratio), fmtRatio(results.roundTrip.p99Ratio), ''],
+              ],
+            ),
+            '',
+          ]
+        : []),
     ].join('\n'),
   );
 }
