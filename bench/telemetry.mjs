@@ -100,7 +100,9 @@ async function startPrivateNats() {
       await nc.close();
       return url;
     } catch (error) {
-      if (!child.running || Date.now() > deadline) throw new Error(`nats-server did not start: ${error.message}`);
+      if (!child.running || Date.now() > deadline) {
+        throw new Error(`nats-server did not start: ${error.message}`, { cause: error });
+      }
       await sleep(100);
     }
   }
