@@ -14,11 +14,14 @@ export type NatsConnectionRole = 'client' | 'server';
 @Injectable()
 export class NatsMetrics {
   private readonly connections = new Map<NatsConnectionRole, NatsConnection>();
+  /** Cleared on a disconnect notice, set again on reconnect. */
+  private readonly up = new Map<NatsConnectionRole, boolean>();
   private readonly reconnects: Counter<'connection'>;
   private readonly slowConsumers: Counter<'connection'>;
 
   constructor(metrics: MetricsService) {
     const connections = this.connections;
+    const up = this.up;
     const fromStats = (name: string, help: string, field: 'inMsgs' | 'outMsgs' | 'inBytes' | 'outBytes') =>
       metrics.counter({
         name,
@@ -38,7 +41,9 @@ export class NatsMetrics {
       help: '1 while the NATS connection is open and not reconnecting',
       labelNames: ['connection'],
       collect() {
-        for (const [connection, nc] of connections) this.set({ connection }, nc.isClosed() ? 0 : 1);
+        for (const [connection, nc] of connections) {
+          this.set({ connection }, !nc.isClosed() && up.get(connection) !== false ? 1 : 0);
+        }
       },
     });
     this.reconnects = metrics.counter({
@@ -60,7 +65,11 @@ export class NatsMetrics {
     this.slowConsumers.inc({ connection }, 0);
     void (async () => {
       for await (const status of nc.status()) {
-        if (status.type === 'reconnect') this.reconnects.inc({ connection });
+        if (status.type === 'disconnect') this.up.set(connection, false);
+        if (status.type === 'reconnect') {
+          this.up.set(connection, true);
+          this.reconnects.inc({ connection });
+        }
         if (status.type === 'slowConsumer') this.slowConsumers.inc({ connection });
       }
     })().catch(() => undefined);
