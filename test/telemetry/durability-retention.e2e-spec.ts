@@ -7,6 +7,9 @@ import { type RunningApp, startApp } from '../support/apps';
 import { useApps } from '../support/apps';
 import { bucketStart, FAST_FLUSH, getJson, iso, sample, SimulatedBundle } from './support';
 
+// Jest applies the projects' testTimeout globally only; these tests wait on flushes and boots.
+jest.setTimeout(60_000);
+
 interface Series {
   total: { count: number; errors: number; meanMs: number | null };
 }

@@ -3,6 +3,9 @@ import { waitFor } from '@evento/testing';
 import { useApps } from '../support/apps';
 import { bucketStart, FAST_FLUSH, gatewaySample, getJson, iso, postJson, sample, SimulatedBundle } from './support';
 
+// Jest applies the projects' testTimeout globally only; these tests wait on flushes and boots.
+jest.setTimeout(60_000);
+
 interface SenderStats {
   sender: string;
   accepted: number;

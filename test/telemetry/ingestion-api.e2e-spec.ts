@@ -3,6 +3,9 @@ import { exactQuantile, HISTOGRAM_RELATIVE_ERROR } from '../../apps/telemetry/sr
 import { useApps } from '../support/apps';
 import { bucketStart, FAST_FLUSH, gatewaySample, getJson, iso, sample, SimulatedBundle } from './support';
 
+// Jest applies the projects' testTimeout globally only; these tests wait on flushes and boots.
+jest.setTimeout(60_000);
+
 interface Summary {
   count: number;
   errors: number;
@@ -35,7 +38,8 @@ describe('telemetry ingestion and query API', () => {
 
   it('returns exact counts, means and error rates, and percentiles within the histogram error', async () => {
     const bundle = new SimulatedBundle(suite.nc, 'orders');
-    const b0 = bucketStart(3);
+    // Two 10 s buckets that together make one 20 s step (steps align to multiples of their width).
+    const b0 = bucketStart(2, 20_000);
     const b1 = b0 + 10_000;
     // 200 executions: durations 1..100 ms in the first bucket, 101..200 ms in the second;
     // every 20th fails.
@@ -166,7 +170,7 @@ describe('telemetry ingestion and query API', () => {
   });
 
   it('summarises slowest handlers, highest error rates and busiest bundles', async () => {
-    const from = bucketStart(5);
+    const from = bucketStart(12);
     const to = Date.now() + 60_000;
     interface Dashboard {
       slowestHandlers: Array<{ bundleId: string; handler: string; meanMs: number }>;
