@@ -50,6 +50,15 @@ export interface InvocationRow {
   invocations: number;
 }
 
+/** What the gateway measured per command or query over the window: the time spent in the bundle. */
+export interface GatewayRow {
+  kind: string;
+  payload: string;
+  bundleId: string;
+  count: number;
+  meanBundleMs: number;
+}
+
 export function stationId(bundleId: string, component: string, handler: string, payload: string): string {
   return `${bundleId}/${component}/${handler}/${payload}`;
 }
@@ -60,7 +69,7 @@ export function stationId(bundleId: string, component: string, handler: string, 
  * probability = sends of that payload ÷ executions of the sender. The gateway's reports add
  * command → event edges: the events a command appended leave the command's handler(s).
  */
-export function buildFlowGraph(stats: StatRow[], invocations: InvocationRow[]): FlowGraph {
+export function buildFlowGraph(stats: StatRow[], invocations: InvocationRow[], gateway: GatewayRow[] = []): FlowGraph {
   const stations = new Map<string, Station>();
   const add = (bundleId: string, component: string, handler: string, payload: string): Station => {
     const id = stationId(bundleId, component, handler, payload);
@@ -79,6 +88,15 @@ export function buildFlowGraph(stats: StatRow[], invocations: InvocationRow[]): 
   }
   const handlerRows = invocations.filter((row) => row.component !== GATEWAY_COMPONENT);
   for (const row of handlerRows) add(row.bundleId, row.component, row.handler, row.payload);
+  // A command or query the bundle reports no handler samples for still has a service time:
+  // the gateway measured how long the bundle took (the original lost these times, §6.7).
+  const handled = new Set([...stations.values()].map((s) => `${s.bundleId}\u0000${s.payload}`));
+  for (const row of gateway) {
+    if (row.bundleId === '' || row.kind === 'publish' || handled.has(`${row.bundleId}\u0000${row.payload}`)) continue;
+    const station = add(row.bundleId, `gateway:${row.kind}`, 'bundle', row.payload);
+    station.serviceTimeMs = row.meanBundleMs;
+    station.samples = row.count;
+  }
 
   const byPayload = new Map<string, Station[]>();
   for (const station of stations.values()) {

@@ -35,11 +35,12 @@ export class ModelService {
 
   private async load(windowMinutes: number): Promise<{ graph: FlowGraph; instances: Map<string, number> }> {
     const since = new Date(Date.now() - windowMinutes * 60_000);
-    const [stats, invocations, instances] = await Promise.all([
+    const [stats, invocations, gateway, instances] = await Promise.all([
       this.repository.stats(since),
       this.repository.invocations(since),
+      this.repository.gatewayMeans(since),
       this.repository.instances(new Date(Date.now() - INSTANCE_WINDOW_MS)),
     ]);
-    return { graph: buildFlowGraph(stats, invocations), instances };
+    return { graph: buildFlowGraph(stats, invocations, gateway), instances };
   }
 }

@@ -78,6 +78,37 @@ describe('flow graph', () => {
   });
 });
 
+describe('flow graph from gateway measurements', () => {
+  it('makes a station of a command no handler sample covers, timed by the gateway', () => {
+    const graph = buildFlowGraph(
+      [stat('orders', 'OrderProjector', 'OrderPlaced', 10)],
+      [
+        edge({ component: '$gateway', handler: 'domain-command', invokedPayload: '', executions: 4 }),
+        edge({ component: '$gateway', handler: 'domain-command', invokedPayload: 'OrderPlaced', invocations: 4 }),
+      ],
+      [
+        { kind: 'domain-command', payload: 'PlaceOrder', bundleId: 'orders', count: 4, meanBundleMs: 12.5 },
+        // Measured by handler samples already: not duplicated.
+        { kind: 'query', payload: 'OrderPlaced', bundleId: 'orders', count: 4, meanBundleMs: 99 },
+        { kind: 'publish', payload: 'Announcement', bundleId: 'orders', count: 4, meanBundleMs: 0 },
+      ],
+    );
+    expect(graph.stations.map((s) => [s.id, s.serviceTimeMs])).toEqual([
+      ['orders/gateway:domain-command/bundle/PlaceOrder', 12.5],
+      ['orders/OrderProjector/handle/OrderPlaced', 10],
+    ]);
+    expect(graph.edges).toEqual([
+      {
+        from: 'orders/gateway:domain-command/bundle/PlaceOrder',
+        to: 'orders/OrderProjector/handle/OrderPlaced',
+        payload: 'OrderPlaced',
+        probability: 1,
+      },
+    ]);
+    expect(graph.entryPoints.map((e) => e.payload)).toEqual(['PlaceOrder']);
+  });
+});
+
 describe('analysis', () => {
   const result = analyse(shop(), {
     arrivals: [{ payload: 'PlaceOrder', ratePerSec: 20 }],

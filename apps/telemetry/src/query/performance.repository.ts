@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SparseHistogram } from '../rollups/log-histogram';
-import type { InvocationRow, StatRow } from '../model/flow-graph';
+import type { GatewayRow as GatewayMeanRow, InvocationRow, StatRow } from '../model/flow-graph';
 
 export interface SeriesFilter {
   bundleId: string;
@@ -185,6 +185,17 @@ export class PerformanceRepository {
          sum(executions)::float8 AS executions, sum(invocations)::float8 AS invocations
        FROM telemetry.invocation_rollups WHERE bucket_start >= $1
        GROUP BY 1, 2, 3, 4, 5 LIMIT 100000`,
+      [since],
+    );
+  }
+
+  /** Time in the bundle per command or query, as the gateway measured it, since the given time. */
+  async gatewayMeans(since: Date): Promise<GatewayMeanRow[]> {
+    return this.db.query<GatewayMeanRow[]>(
+      `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count,
+         sum(bundle_sum_ms) / nullif(sum(count), 0) AS "meanBundleMs"
+       FROM telemetry.gateway_rollups WHERE bucket_start >= $1 AND bundle_id <> ''
+       GROUP BY kind, payload, bundle_id LIMIT 10000`,
       [since],
     );
   }
