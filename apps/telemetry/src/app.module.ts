@@ -2,6 +2,7 @@ import { PlatformModule } from '@evento/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { TelemetryConfig } from './config/telemetry.config';
 import { telemetryMigrations } from './database/migrations';
+import { TelemetryModule } from './telemetry.module';
 
 export const TELEMETRY_SCHEMA = 'telemetry';
 
@@ -16,6 +17,7 @@ export class TelemetryAppModule {
           config,
           database: { schema: TELEMETRY_SCHEMA, entities: [], migrations: telemetryMigrations },
         }),
+        TelemetryModule,
       ],
     };
   }

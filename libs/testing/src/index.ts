@@ -2,3 +2,4 @@ export * from './database';
 export * from './tcp-proxy';
 export * from './wait';
 export * from './nats';
+export * from './prometheus-text';

@@ -13,7 +13,9 @@ import {
   type SearchEventsRequest,
   type SearchEventsResponse,
 } from '@evento/contracts';
+import { LATENCY_BUCKETS, MetricsService } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
+import type { Histogram } from 'prom-client';
 import { EventStoreConfig } from '../config/event-store.config';
 import { AppendBatcher } from './append-batcher';
 import { AppendedNotifier } from './appended.notifier';
@@ -26,12 +28,27 @@ const DEFAULT_FETCH_LIMIT = 500;
 @Injectable()
 export class EventsService {
   private readonly batcher: AppendBatcher;
+  private readonly appendSeconds: Histogram<'outcome'>;
+  private readonly fetchSeconds: Histogram<'waited' | 'outcome'>;
 
   constructor(
     private readonly repository: EventsRepository,
     private readonly notifier: AppendedNotifier,
     private readonly config: EventStoreConfig,
+    metrics: MetricsService,
   ) {
+    this.appendSeconds = metrics.histogram({
+      name: 'evento_event_store_append_seconds',
+      help: 'Append latency, batching and commit included, by outcome (ok, duplicate, conflict, error)',
+      labelNames: ['outcome'],
+      buckets: [...LATENCY_BUCKETS],
+    });
+    this.fetchSeconds = metrics.histogram({
+      name: 'evento_event_store_fetch_seconds',
+      help: 'Fetch latency by outcome (events, empty, error); waited="true" when the caller asked to wait for new events',
+      labelNames: ['waited', 'outcome'],
+      buckets: [...LATENCY_BUCKETS],
+    });
     this.batcher = new AppendBatcher(
       (requests) => this.repository.appendBatch(requests, this.serialized),
       config.APPEND_MAX_BATCH,
@@ -43,6 +60,21 @@ export class EventsService {
   }
 
   async append(request: AppendRequest): Promise<AppendResponse> {
+    const end = this.appendSeconds.startTimer();
+    let outcome = 'error';
+    try {
+      const response = await this.appendTimed(request);
+      outcome = response.duplicate ? 'duplicate' : 'ok';
+      return response;
+    } catch (error) {
+      if (error instanceof EventoError && error.code === ErrorCode.CONFLICT) outcome = 'conflict';
+      throw error;
+    } finally {
+      end({ outcome });
+    }
+  }
+
+  private async appendTimed(request: AppendRequest): Promise<AppendResponse> {
     for (const event of request.events) {
       const bytes =
         Buffer.byteLength(JSON.stringify(event.payload)) + Buffer.byteLength(JSON.stringify(event.metadata ?? {}));
@@ -85,6 +117,18 @@ export class EventsService {
   }
 
   async fetch(request: FetchRequest): Promise<FetchResponse> {
+    const end = this.fetchSeconds.startTimer({ waited: String((request.waitMs ?? 0) > 0) });
+    let outcome = 'error';
+    try {
+      const response = await this.fetchTimed(request);
+      outcome = response.events.length > 0 ? 'events' : 'empty';
+      return response;
+    } finally {
+      end({ outcome });
+    }
+  }
+
+  private async fetchTimed(request: FetchRequest): Promise<FetchResponse> {
     const mode = this.config.EVENT_STORE_MODE;
     const after = parseCursor(request.after, mode);
     const filter = { context: request.context, eventNames: request.eventNames };

@@ -1,8 +1,10 @@
-import { defineEvent } from '../contract';
+import { defineEvent, defineRequest } from '../contract';
 import { SUBJECT_PREFIX } from '../protocol';
+import { AnalyseRequest, AnalysisResult } from './model.contract';
 import { BundleTelemetryBatch, GatewayTelemetryBatch } from './samples.contract';
 
 export * from './samples.contract';
+export * from './model.contract';
 
 const TM = `${SUBJECT_PREFIX}.telemetry` as const;
 
@@ -10,4 +12,6 @@ const TM = `${SUBJECT_PREFIX}.telemetry` as const;
 export const TelemetryContracts = {
   bundleSamples: defineEvent(`${TM}.samples.bundle`, BundleTelemetryBatch),
   gatewaySamples: defineEvent(`${TM}.samples.gateway`, GatewayTelemetryBatch),
+  /** The performance model's analysis for given arrival rates (the scaler asks). */
+  analyse: defineRequest(`${TM}.model.analyse`, AnalyseRequest, AnalysisResult),
 } as const;

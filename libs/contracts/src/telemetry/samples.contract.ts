@@ -184,6 +184,16 @@ export class GatewaySample {
   @IsOptional()
   @Matches(/^[A-Z_]{1,64}$/, { message: 'errorCode must be an error code' })
   errorCode?: string;
+
+  /**
+   * Names of the events the command appended (domain and service commands): the edges
+   * command → event of the performance model's flow graph.
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(NAME_PATTERN, { each: true, message: `each event name must be ${NAME_RULE}` })
+  events?: string[];
 }
 
 export class GatewayTelemetryBatch {

@@ -12,7 +12,10 @@ import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
 import { BaseConfig } from '../config';
 import { HttpErrorFilter, HttpValidationPipe, RpcErrorFilter, RpcValidationPipe } from '../errors';
 import { bodyParserErrors, jsonGuard, operatorAuth } from '../http/http-guards';
+import { MetricsService, RejectedInputMetrics } from '../metrics';
 import { EventoNatsServer } from '../nats/evento-nats.server';
+import { NatsMetrics } from '../nats/nats-metrics';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SUITE_VERSION } from '../system/system.message.controller';
 
 export interface AppDefinition {
@@ -45,6 +48,8 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const logger = new NestLogger('Bootstrap');
+  const rejected = new RejectedInputMetrics(app.get(MetricsService), config.NATS_SUBJECT_PREFIX);
+  app.use(rejected.http);
 
   if (config.OPERATOR_TOKEN) {
     app.use(operatorAuth(config.OPERATOR_TOKEN, { docsPublic: config.docsPublic }));
@@ -71,19 +76,18 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   // Own pipes and filters: the HTTP ones would turn validation errors into "Internal server error".
+  const strategy = new EventoNatsServer({
+    servers: config.natsServers,
+    name: `${config.INSTANCE_ID}:server`,
+    queue: queueGroupOf(definition.name),
+    user: config.NATS_USER,
+    pass: config.NATS_PASSWORD,
+    token: config.NATS_TOKEN,
+    drainTimeoutMs: Math.max(100, Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8)),
+    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+  });
   const microservice = app.connectMicroservice<MicroserviceOptions>(
-    {
-      strategy: new EventoNatsServer({
-        servers: config.natsServers,
-        name: `${config.INSTANCE_ID}:server`,
-        queue: queueGroupOf(definition.name),
-        user: config.NATS_USER,
-        pass: config.NATS_PASSWORD,
-        token: config.NATS_TOKEN,
-        drainTimeoutMs: Math.max(100, Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8)),
-        subjectPrefix: config.NATS_SUBJECT_PREFIX,
-      }),
-    },
+    { strategy },
     { inheritAppConfig: false, deferInitialization: true },
   );
   registerMicroserviceLogging(microservice);
@@ -91,10 +95,11 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   // app.init() below already runs them for the shared container.
   (microservice as INestMicroservice & { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
   microservice.useGlobalPipes(new RpcValidationPipe());
-  microservice.useGlobalFilters(new RpcErrorFilter());
+  microservice.useGlobalFilters(new RpcErrorFilter((subject, code) => rejected.natsErrorReply(subject, code)));
 
   await app.init();
   await app.startAllMicroservices();
+  app.get(NatsMetrics).track('server', strategy.unwrap<NatsConnection>());
   return app;
 }
 

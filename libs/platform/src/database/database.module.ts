@@ -2,6 +2,7 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import { BaseConfig } from '../config';
+import { DatabasePoolMetrics } from './database-pool.metrics';
 import { ensureDatabase } from './ensure-database';
 import { runMigrationsLocked } from './run-migrations';
 
@@ -58,6 +59,7 @@ export class DatabaseModule {
           },
         }),
       ],
+      providers: [DatabasePoolMetrics],
     };
   }
 }

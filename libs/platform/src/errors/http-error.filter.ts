@@ -11,6 +11,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = toErrorBody(exception, this.logger);
+    // For the rejected-input metric, which only sees the status otherwise.
+    (response.locals as { errorCode?: string }).errorCode = body.code;
     if (!response.headersSent) response.status(HTTP_STATUS_BY_CODE[body.code]).json(body);
   }
 }

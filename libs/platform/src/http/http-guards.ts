@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 function send(res: Response, body: ErrorBody): void {
+  (res.locals as { errorCode?: string }).errorCode = body.code;
   res.status(HTTP_STATUS_BY_CODE[body.code]).json(body);
 }
 

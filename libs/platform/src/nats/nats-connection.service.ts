@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { BaseConfig } from '../config';
+import { NatsMetrics } from './nats-metrics';
 
 export function natsConnectionOptions(config: BaseConfig, name: string) {
   return {
@@ -22,11 +23,15 @@ export class NatsConnectionService implements OnModuleInit, OnApplicationShutdow
   private readonly logger = new Logger(NatsConnectionService.name);
   private nc?: NatsConnection;
 
-  constructor(private readonly config: BaseConfig) {}
+  constructor(
+    private readonly config: BaseConfig,
+    private readonly metrics: NatsMetrics,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     if (this.nc) return;
     this.nc = await connect(natsConnectionOptions(this.config, `${this.config.INSTANCE_ID}:client`));
+    this.metrics.track('client', this.nc);
     void this.watchStatus(this.nc);
   }
 

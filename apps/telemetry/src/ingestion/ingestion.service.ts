@@ -1,0 +1,286 @@
+import {
+  BUNDLE_ID_PATTERN,
+  INSTANCE_ID_PATTERN,
+  NAME_PATTERN,
+  parseRequestBody,
+  TelemetryContracts,
+} from '@evento/contracts';
+import { MetricsService, NatsConnectionService } from '@evento/platform';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import type { Counter } from 'prom-client';
+import { queueGroupOf } from '@evento/platform';
+import { TelemetryConfig } from '../config/telemetry.config';
+import { HandlerMetrics } from '../metrics/handler-metrics';
+import { RollupFlusher } from '../storage/rollup.flusher';
+import {
+  checkBundleEnvelope,
+  checkGatewayEnvelope,
+  checkGatewaySample,
+  checkHandlerSample,
+  checkInvocationCount,
+  checkResourceReport,
+} from './fast-validate';
+import { SenderLimiter } from './sender-limiter';
+
+export const REFUSAL_REASONS = ['malformed', 'rate-limited', 'out-of-window', 'series-limit'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Samples are accepted from a day back (late batches) to five minutes ahead (clock skew). */
+export const ACCEPT_PAST_MS = 86_400_000 - 60 * 60_000;
+export const ACCEPT_FUTURE_MS = 5 * 60_000;
+const MAX_INVOKED_KEYS = 1000;
+const LOG_EVERY_MS = 10_000;
+const MAX_TRACKED_SENDERS = 10_000;
+
+export interface SenderStats {
+  sender: string;
+  accepted: number;
+  refused: Record<RefusalReason, number>;
+  lastSeen: string;
+}
+
+const emptyRefusals = (): Record<RefusalReason, number> => ({
+  malformed: 0,
+  'rate-limited': 0,
+  'out-of-window': 0,
+  'series-limit': 0,
+});
+
+/**
+ * Takes the fire-and-forget telemetry batches straight from NATS (no reply, no Nest
+ * envelope), in the app's queue group so replicas share them. Each batch is rate-limited per
+ * sender, validated, and aggregated in memory; nothing refused goes uncounted.
+ */
+@Injectable()
+export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IngestionService.name);
+  private readonly subscriptions: Subscription[] = [];
+  private readonly limiter: SenderLimiter;
+  private readonly received: Counter<'kind'>;
+  private readonly refused: Counter<'reason'>;
+  private readonly senders = new Map<string, SenderStats>();
+  private readonly lastLogged = new Map<string, number>();
+
+  constructor(
+    private readonly nats: NatsConnectionService,
+    private readonly flusher: RollupFlusher,
+    private readonly handlerMetrics: HandlerMetrics,
+    private readonly config: TelemetryConfig,
+    metrics: MetricsService,
+  ) {
+    this.limiter = new SenderLimiter(config.TELEMETRY_SENDER_RATE, config.TELEMETRY_SENDER_BURST);
+    this.received = metrics.counter({
+      name: 'evento_telemetry_entries_accepted_total',
+      help: 'Telemetry entries taken into the rollups, by kind',
+      labelNames: ['kind'],
+    });
+    this.refused = metrics.counter({
+      name: 'evento_telemetry_entries_refused_total',
+      help: 'Telemetry entries refused, by reason (malformed, rate-limited, out-of-window, series-limit)',
+      labelNames: ['reason'],
+    });
+    for (const reason of REFUSAL_REASONS) this.refused.inc({ reason }, 0);
+  }
+
+  onApplicationBootstrap(): void {
+    const nc = this.nats.connection;
+    const queue = queueGroupOf('telemetry');
+    const on = (subject: string, handle: (msg: Msg) => void) =>
+      this.subscriptions.push(
+        nc.subscribe(this.config.subject(subject), {
+          queue,
+          callback: (error, msg) => {
+            if (error) return;
+            try {
+              handle(msg);
+            } catch (failure) {
+              // A bug here must not take ingestion down; the batch is counted as refused.
+              this.logger.error(
+                `Telemetry batch failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+              );
+            }
+          },
+        }),
+      );
+    on(TelemetryContracts.bundleSamples.subject, (msg) => this.ingestBundle(msg.data));
+    on(TelemetryContracts.gatewaySamples.subject, (msg) => this.ingestGateway(msg.data));
+  }
+
+  /** Stops intake and writes what is buffered, before the database goes away. */
+  async onModuleDestroy(): Promise<void> {
+    this.subscriptions.splice(0).forEach((sub) => sub.unsubscribe());
+    await this.flusher.flush();
+  }
+
+  /** Where ingestion stands, per sender (bounded to the most recent senders). */
+  senderStats(): SenderStats[] {
+    return [...this.senders.values()].sort((a, b) => a.sender.localeCompare(b.sender));
+  }
+
+  ingestBundle(bytes: Uint8Array, now = Date.now()): void {
+    const body = this.parse(bytes);
+    const sender = body ? this.senderOf(body, 'bundle') : 'unknown';
+    if (!body) return this.refuse(sender, 'malformed', 1, 'body is not a JSON object');
+    const entries =
+      (Array.isArray(body.samples) ? body.samples.length : 0) +
+      (Array.isArray(body.invocations) ? body.invocations.length : 0) +
+      (body.resources !== undefined ? 1 : 0);
+    if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
+    const envelope = checkBundleEnvelope(body);
+    if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
+    const batch = envelope.value;
+
+    const buffer = this.flusher.buffer;
+    const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
+    const malformed = (reason: string) => {
+      tally.malformed += 1;
+      tally.reason ??= reason;
+    };
+    let handlerSamples = 0;
+    for (const raw of batch.samples) {
+      const checked = checkHandlerSample(raw);
+      if (!checked.ok) {
+        malformed(checked.reason);
+        continue;
+      }
+      const sample = checked.value;
+      if (!this.inWindow(sample.startedAt, now)) tally.outOfWindow += 1;
+      else if (!buffer.addHandlerSample(batch.bundleId, sample)) tally.overLimit += 1;
+      else {
+        this.handlerMetrics.observe(
+          batch.bundleId,
+          sample.component,
+          sample.handler,
+          sample.durationMs,
+          sample.outcome === 'error',
+        );
+        handlerSamples += 1;
+      }
+    }
+    if (handlerSamples > 0) this.received.inc({ kind: 'handler' }, handlerSamples);
+    let invocations = 0;
+    for (const raw of batch.invocations) {
+      const checked = checkInvocationCount(raw);
+      if (!checked.ok || !this.validInvoked(checked.value.invoked)) {
+        malformed(checked.ok ? 'invoked must map at most 1000 payload names to counts' : checked.reason);
+        continue;
+      }
+      const refused = buffer.addInvocation(batch.bundleId, checked.value, now);
+      tally.overLimit += refused;
+      if (refused === 0) invocations += 1;
+    }
+    if (invocations > 0) this.received.inc({ kind: 'invocation' }, invocations);
+    tally.accepted = handlerSamples + invocations;
+    if (batch.resources !== undefined) {
+      const checked = checkResourceReport(batch.resources);
+      if (!checked.ok) malformed(checked.reason);
+      else if (
+        buffer.addResource({
+          ...checked.value,
+          reportedAt: now,
+          bundleId: batch.bundleId,
+          instanceId: batch.instanceId,
+        })
+      ) {
+        this.received.inc({ kind: 'resource' });
+        tally.accepted += 1;
+      } else tally.overLimit += 1;
+    }
+    this.settle(sender, tally, now);
+  }
+
+  ingestGateway(bytes: Uint8Array, now = Date.now()): void {
+    const body = this.parse(bytes);
+    const sender = body ? this.senderOf(body, 'gateway') : 'unknown';
+    if (!body) return this.refuse(sender, 'malformed', 1, 'body is not a JSON object');
+    const entries = Array.isArray(body.samples) ? body.samples.length : 0;
+    if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
+    const envelope = checkGatewayEnvelope(body);
+    if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
+    const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
+    for (const raw of envelope.value.samples) {
+      const checked = checkGatewaySample(raw);
+      if (!checked.ok) {
+        tally.malformed += 1;
+        tally.reason ??= checked.reason;
+      } else if (!this.inWindow(checked.value.startedAt, now)) tally.outOfWindow += 1;
+      else if (!this.flusher.buffer.addGatewaySample(checked.value)) tally.overLimit += 1;
+      else tally.accepted += 1;
+    }
+    if (tally.accepted > 0) this.received.inc({ kind: 'gateway' }, tally.accepted);
+    this.settle(sender, tally, now);
+  }
+
+  private settle(
+    sender: string,
+    tally: { accepted: number; malformed: number; outOfWindow: number; overLimit: number; reason?: string },
+    now: number,
+  ): void {
+    this.account(sender, tally.accepted, now);
+    if (tally.malformed > 0) this.refuse(sender, 'malformed', tally.malformed, tally.reason);
+    if (tally.outOfWindow > 0) this.refuse(sender, 'out-of-window', tally.outOfWindow);
+    if (tally.overLimit > 0) this.refuse(sender, 'series-limit', tally.overLimit);
+  }
+
+  private parse(bytes: Uint8Array): Record<string, unknown> | undefined {
+    try {
+      const body = parseRequestBody(bytes);
+      return typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `bundle:<bundleId>/<instanceId>` or `gateway:<id>`; ids that break their pattern are not echoed. */
+  private senderOf(body: Record<string, unknown>, kind: 'bundle' | 'gateway'): string {
+    const ok = (value: unknown, pattern: RegExp) => (typeof value === 'string' && pattern.test(value) ? value : '?');
+    if (kind === 'gateway') return `gateway:${ok(body.gatewayInstanceId, /^[A-Za-z0-9._:-]{1,128}$/)}`;
+    return `bundle:${ok(body.bundleId, BUNDLE_ID_PATTERN)}/${ok(body.instanceId, INSTANCE_ID_PATTERN)}`;
+  }
+
+  private inWindow(startedAt: number, now: number): boolean {
+    return startedAt >= now - ACCEPT_PAST_MS && startedAt <= now + ACCEPT_FUTURE_MS;
+  }
+
+  private validInvoked(invoked: Record<string, number>): boolean {
+    const entries = Object.entries(invoked);
+    return (
+      entries.length <= MAX_INVOKED_KEYS &&
+      entries.every(([payload, n]) => NAME_PATTERN.test(payload) && Number.isSafeInteger(n) && n >= 0)
+    );
+  }
+
+  private stats(sender: string, now: number): SenderStats {
+    let stats = this.senders.get(sender);
+    if (!stats) {
+      if (this.senders.size >= MAX_TRACKED_SENDERS) {
+        const oldest = this.senders.keys().next().value;
+        if (oldest !== undefined) this.senders.delete(oldest);
+      }
+      stats = { sender, accepted: 0, refused: emptyRefusals(), lastSeen: new Date(now).toISOString() };
+      this.senders.set(sender, stats);
+    }
+    stats.lastSeen = new Date(now).toISOString();
+    return stats;
+  }
+
+  private account(sender: string, accepted: number, now: number): void {
+    this.stats(sender, now).accepted += accepted;
+  }
+
+  private refuse(sender: string, reason: RefusalReason, entries: number, why?: string): void {
+    const n = Math.max(1, entries);
+    this.refused.inc({ reason }, n);
+    this.stats(sender, Date.now()).refused[reason] += n;
+    // One line per sender and reason every few seconds: a flood must not flood the logs too.
+    const key = `${sender}\u0000${reason}`;
+    const now = Date.now();
+    if (now - (this.lastLogged.get(key) ?? 0) < LOG_EVERY_MS) return;
+    if (this.lastLogged.size > MAX_TRACKED_SENDERS) this.lastLogged.clear();
+    this.lastLogged.set(key, now);
+    this.logger.warn(`Refused ${n} telemetry entries from ${sender}: ${reason}${why ? ` (${why})` : ''}`);
+  }
+}

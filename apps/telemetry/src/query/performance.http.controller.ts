@@ -1,0 +1,72 @@
+import type { AnalysisResult } from '@evento/contracts';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IngestionService } from '../ingestion/ingestion.service';
+import { ModelService } from '../model/model.service';
+import { AnalysisBodyDto } from './dto/analysis.dto';
+import {
+  CommandsQueryDto,
+  DashboardQueryDto,
+  FlowsQueryDto,
+  ResourcesQueryDto,
+  SeriesQueryDto,
+} from './dto/performance.query.dto';
+import { PerformanceService } from './performance.service';
+
+@ApiTags('performance')
+@ApiBearerAuth()
+@Controller('performance')
+export class PerformanceHttpController {
+  constructor(
+    private readonly performance: PerformanceService,
+    private readonly model: ModelService,
+    private readonly ingestion: IngestionService,
+  ) {}
+
+  @Get('series')
+  @ApiOperation({
+    summary: 'Time series of a component or handler: count, throughput, mean and p50/p95/p99 service time, error rate',
+  })
+  series(@Query() query: SeriesQueryDto) {
+    return this.performance.series(query);
+  }
+
+  @Get('commands')
+  @ApiOperation({ summary: 'Per-command (and query) breakdown measured by the gateway: wait, load, bundle, append' })
+  commands(@Query() query: CommandsQueryDto) {
+    return this.performance.commands(query);
+  }
+
+  @Get('resources')
+  @ApiOperation({ summary: 'Resource usage per instance: CPU, memory, event-loop delay, in-flight work, consumer lag' })
+  resources(@Query() query: ResourcesQueryDto) {
+    return this.performance.resources(query);
+  }
+
+  @Get('dashboard')
+  @ApiOperation({ summary: 'Slowest handlers, highest error rates and busiest bundles over an interval' })
+  dashboard(@Query() query: DashboardQueryDto) {
+    return this.performance.dashboard(query);
+  }
+
+  @Get('flows')
+  @ApiOperation({ summary: 'The flow graph: handlers as stations, edges with probabilities, entry points' })
+  flows(@Query() query: FlowsQueryDto) {
+    return this.model.flows(query.windowMinutes);
+  }
+
+  @Post('analysis')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Queueing analysis for given arrival rates: utilisation, waits, bottleneck per flow, instances needed',
+  })
+  analysis(@Body() body: AnalysisBodyDto): Promise<AnalysisResult> {
+    return this.model.analyse(body);
+  }
+
+  @Get('ingestion')
+  @ApiOperation({ summary: 'Telemetry entries accepted and refused (by reason) per sender, on this replica' })
+  ingestionStats() {
+    return this.ingestion.senderStats();
+  }
+}

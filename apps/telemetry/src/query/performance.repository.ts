@@ -1,0 +1,212 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { SparseHistogram } from '../rollups/log-histogram';
+import type { GatewayRow as GatewayMeanRow, InvocationRow, StatRow } from '../model/flow-graph';
+
+export interface SeriesFilter {
+  bundleId: string;
+  component: string;
+  handler?: string;
+  payload?: string;
+  from: Date;
+  to: Date;
+}
+
+export interface DurationRow {
+  count: number;
+  errors: number;
+  sumMs: number;
+  minMs: number;
+  maxMs: number;
+  hist: SparseHistogram;
+}
+
+export interface SeriesRow extends DurationRow {
+  t: number;
+}
+
+export interface BreakdownRow extends DurationRow {
+  handler: string;
+  payload: string;
+}
+
+export interface GatewayRow extends DurationRow {
+  kind: string;
+  payload: string;
+  bundleId: string;
+  errorCodes: Record<string, number>;
+  stages: Record<'wait' | 'load' | 'bundle' | 'append', { sumMs: number; hist: SparseHistogram }>;
+}
+
+export interface ResourceSummaryRow {
+  bundleId: string;
+  instanceId: string;
+  reports: number;
+  lastReportAt: Date;
+  avgCpuPercent: number;
+  maxCpuPercent: number;
+  lastRssBytes: number;
+  maxRssBytes: number;
+  lastHeapUsedBytes: number;
+  avgEventLoopDelayMs: number;
+  maxEventLoopDelayMs: number;
+  lastInFlight: number;
+  maxInFlight: number;
+  consumers: Array<{ consumerId: string; lag: number }> | null;
+}
+
+const DURATION_COLUMNS = `sum(count)::float8 AS count, sum(errors)::float8 AS errors, sum(sum_ms) AS "sumMs",
+  min(min_ms) AS "minMs", max(max_ms) AS "maxMs", telemetry.hist_sum(hist) AS hist`;
+
+/** Reads the rollups for the query API and the model; the only reader of the telemetry tables. */
+@Injectable()
+export class PerformanceRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private filter(f: SeriesFilter): { where: string; params: unknown[] } {
+    return {
+      where: `bundle_id = $1 AND component = $2 AND ($3::text IS NULL OR handler = $3)
+        AND ($4::text IS NULL OR payload = $4) AND bucket_start >= $5 AND bucket_start < $6`,
+      params: [f.bundleId, f.component, f.handler ?? null, f.payload ?? null, f.from, f.to],
+    };
+  }
+
+  async series(f: SeriesFilter, stepSeconds: number): Promise<SeriesRow[]> {
+    const { where, params } = this.filter(f);
+    return this.db.query<SeriesRow[]>(
+      `SELECT (floor(extract(epoch FROM bucket_start) / $7) * $7 * 1000)::float8 AS t, ${DURATION_COLUMNS}
+       FROM telemetry.handler_rollups WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      [...params, stepSeconds],
+    );
+  }
+
+  async breakdown(f: SeriesFilter): Promise<BreakdownRow[]> {
+    const { where, params } = this.filter(f);
+    return this.db.query<BreakdownRow[]>(
+      `SELECT handler, payload, ${DURATION_COLUMNS}
+       FROM telemetry.handler_rollups WHERE ${where} GROUP BY handler, payload ORDER BY handler, payload`,
+      params,
+    );
+  }
+
+  async gateway(from: Date, to: Date, payload?: string, kind?: string): Promise<GatewayRow[]> {
+    const rows = await this.db.query<Array<GatewayRow & Record<string, unknown>>>(
+      `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count, sum(errors)::float8 AS errors,
+         sum(total_sum_ms) AS "sumMs", min(total_min_ms) AS "minMs", max(total_max_ms) AS "maxMs",
+         telemetry.hist_sum(total_hist) AS hist, telemetry.hist_sum(error_codes) AS "errorCodes",
+         sum(wait_sum_ms) AS wait_sum, telemetry.hist_sum(wait_hist) AS wait_hist,
+         sum(load_sum_ms) AS load_sum, telemetry.hist_sum(load_hist) AS load_hist,
+         sum(bundle_sum_ms) AS bundle_sum, telemetry.hist_sum(bundle_hist) AS bundle_hist,
+         sum(append_sum_ms) AS append_sum, telemetry.hist_sum(append_hist) AS append_hist
+       FROM telemetry.gateway_rollups
+       WHERE bucket_start >= $1 AND bucket_start < $2 AND ($3::text IS NULL OR payload = $3)
+         AND ($4::text IS NULL OR kind = $4)
+       GROUP BY kind, payload, bundle_id ORDER BY count DESC, payload LIMIT 1000`,
+      [from, to, payload ?? null, kind ?? null],
+    );
+    return rows.map((row) => {
+      const stage = (name: string) => ({
+        sumMs: row[`${name}_sum`] as number,
+        hist: row[`${name}_hist`] as SparseHistogram,
+      });
+      return {
+        ...row,
+        stages: { wait: stage('wait'), load: stage('load'), bundle: stage('bundle'), append: stage('append') },
+      };
+    });
+  }
+
+  async resources(from: Date, to: Date, bundleId?: string, instanceId?: string): Promise<ResourceSummaryRow[]> {
+    return this.db.query<ResourceSummaryRow[]>(
+      `SELECT bundle_id AS "bundleId", instance_id AS "instanceId", count(*)::int AS reports,
+         max(reported_at) AS "lastReportAt",
+         avg(cpu_percent) AS "avgCpuPercent", max(cpu_percent) AS "maxCpuPercent",
+         (array_agg(rss_bytes ORDER BY reported_at DESC))[1]::float8 AS "lastRssBytes",
+         max(rss_bytes)::float8 AS "maxRssBytes",
+         (array_agg(heap_used_bytes ORDER BY reported_at DESC))[1]::float8 AS "lastHeapUsedBytes",
+         avg(event_loop_delay_ms) AS "avgEventLoopDelayMs", max(event_loop_delay_ms) AS "maxEventLoopDelayMs",
+         (array_agg(in_flight ORDER BY reported_at DESC))[1] AS "lastInFlight", max(in_flight) AS "maxInFlight",
+         (array_agg(consumers ORDER BY reported_at DESC))[1] AS consumers
+       FROM telemetry.resource_reports
+       WHERE reported_at >= $1 AND reported_at < $2 AND ($3::text IS NULL OR bundle_id = $3)
+         AND ($4::text IS NULL OR instance_id = $4)
+       GROUP BY bundle_id, instance_id ORDER BY bundle_id, instance_id LIMIT 1000`,
+      [from, to, bundleId ?? null, instanceId ?? null],
+    );
+  }
+
+  /** Per handler over the interval, for the dashboard (ordered in SQL by the caller's choice). */
+  async handlerTotals(
+    from: Date,
+    to: Date,
+    order: 'mean' | 'errorRate',
+    limit: number,
+  ): Promise<Array<BreakdownRow & { bundleId: string; component: string }>> {
+    const orderBy =
+      order === 'mean'
+        ? 'sum(sum_ms) / nullif(sum(count), 0) DESC'
+        : 'sum(errors)::float8 / nullif(sum(count), 0) DESC, sum(errors) DESC';
+    return this.db.query<Array<BreakdownRow & { bundleId: string; component: string }>>(
+      `SELECT bundle_id AS "bundleId", component, handler, payload, ${DURATION_COLUMNS}
+       FROM telemetry.handler_rollups WHERE bucket_start >= $1 AND bucket_start < $2
+       GROUP BY bundle_id, component, handler, payload
+       ${order === 'errorRate' ? 'HAVING sum(errors) > 0' : ''}
+       ORDER BY ${orderBy}, bundle_id, component, handler, payload LIMIT $3`,
+      [from, to, limit],
+    );
+  }
+
+  async busiestBundles(
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<Array<{ bundleId: string; count: number; errors: number; sumMs: number }>> {
+    return this.db.query<Array<{ bundleId: string; count: number; errors: number; sumMs: number }>>(
+      `SELECT bundle_id AS "bundleId", sum(count)::float8 AS count, sum(errors)::float8 AS errors, sum(sum_ms) AS "sumMs"
+       FROM telemetry.handler_rollups WHERE bucket_start >= $1 AND bucket_start < $2
+       GROUP BY bundle_id ORDER BY count DESC, bundle_id LIMIT $3`,
+      [from, to, limit],
+    );
+  }
+
+  async stats(since: Date): Promise<StatRow[]> {
+    return this.db.query<StatRow[]>(
+      `SELECT bundle_id AS "bundleId", component, handler, payload, ewma_ms AS "ewmaMs", count::float8 AS count,
+         ewma_error_rate AS "ewmaErrorRate"
+       FROM telemetry.handler_stats WHERE last_seen >= $1 ORDER BY 1, 2, 3, 4 LIMIT 10000`,
+      [since],
+    );
+  }
+
+  async invocations(since: Date): Promise<InvocationRow[]> {
+    return this.db.query<InvocationRow[]>(
+      `SELECT bundle_id AS "bundleId", component, handler, payload, invoked_payload AS "invokedPayload",
+         sum(executions)::float8 AS executions, sum(invocations)::float8 AS invocations
+       FROM telemetry.invocation_rollups WHERE bucket_start >= $1
+       GROUP BY 1, 2, 3, 4, 5 LIMIT 100000`,
+      [since],
+    );
+  }
+
+  /** Time in the bundle per command or query, as the gateway measured it, since the given time. */
+  async gatewayMeans(since: Date): Promise<GatewayMeanRow[]> {
+    return this.db.query<GatewayMeanRow[]>(
+      `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count,
+         sum(bundle_sum_ms) / nullif(sum(count), 0) AS "meanBundleMs"
+       FROM telemetry.gateway_rollups WHERE bucket_start >= $1 AND bundle_id <> ''
+       GROUP BY kind, payload, bundle_id LIMIT 10000`,
+      [since],
+    );
+  }
+
+  /** Distinct instances per bundle that reported resources since the given time. */
+  async instances(since: Date): Promise<Map<string, number>> {
+    const rows = await this.db.query<Array<{ bundleId: string; n: number }>>(
+      `SELECT bundle_id AS "bundleId", count(DISTINCT instance_id)::int AS n
+       FROM telemetry.resource_reports WHERE reported_at >= $1 GROUP BY bundle_id`,
+      [since],
+    );
+    return new Map(rows.map((row) => [row.bundleId, row.n]));
+  }
+}

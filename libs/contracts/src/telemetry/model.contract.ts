@@ -1,0 +1,112 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { NAME_PATTERN } from '../event-store/events.contract';
+import { BUNDLE_ID_PATTERN } from '../registry/hello.contract';
+
+/** Requests per second arriving from outside at one entry point (a payload). */
+export class EntryArrival {
+  @Matches(NAME_PATTERN, { message: 'payload must be 1-200 printable characters without spaces' })
+  payload: string;
+
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10_000_000)
+  ratePerSec: number;
+}
+
+/** Instances to assume for a bundle instead of those seen reporting (what-if analysis). */
+export class BundleInstances {
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be a bundle id' })
+  bundleId: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  instances: number;
+}
+
+export class AnalyseRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => EntryArrival)
+  arrivals: EntryArrival[];
+
+  /** Utilisation each bundle should stay under when sizing it (default 0.7). */
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  @Max(1)
+  targetUtilisation?: number;
+
+  /** How far back invocation counts are read for edge probabilities (minutes, default 60). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  windowMinutes?: number;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => BundleInstances)
+  instances?: BundleInstances[];
+}
+
+/** One service station of the queueing network: a handler of one payload in one bundle. */
+export class StationAnalysis {
+  id: string;
+  bundleId: string;
+  component: string;
+  handler: string;
+  payload: string;
+  /** Mean service time (exponentially weighted), null when never measured. */
+  serviceTimeMs: number | null;
+  servers: number;
+  arrivalRatePerSec: number;
+  /** λ·S/c */
+  utilisation: number;
+  /** Erlang C: probability an arrival waits (1 when unstable). */
+  waitProbability: number;
+  /** M/M/c mean wait in queue; null when utilisation ≥ 1 (the queue grows without bound). */
+  meanWaitMs: number | null;
+  meanResponseMs: number | null;
+  stable: boolean;
+}
+
+export class FlowAnalysis {
+  entry: string;
+  ratePerSec: number;
+  stations: string[];
+  /** The station of the flow with the highest utilisation. */
+  bottleneck: string | null;
+  bottleneckUtilisation: number;
+}
+
+export class BundleSizing {
+  bundleId: string;
+  currentInstances: number;
+  /** Σ λ·S over the bundle's stations: busy servers needed on average. */
+  offeredLoad: number;
+  instancesNeeded: number;
+}
+
+export class AnalysisResult {
+  targetUtilisation: number;
+  stations: StationAnalysis[];
+  flows: FlowAnalysis[];
+  bundles: BundleSizing[];
+}
