@@ -40,6 +40,7 @@ import {
   onCleanup,
   openPool,
   parseFlags,
+  peakMemory,
   pingApp,
   progress,
   request,
@@ -50,6 +51,7 @@ import {
   summarize,
   table,
 } from './support.mjs';
+import { emmettPoints } from './lib/emmett.mjs';
 
 const SUBJECTS = {
   ping: 'evento.v1.event-store.system.ping',
@@ -71,6 +73,7 @@ const USAGE = `Usage: npm run bench:event-store [-- options]
   --interval=<ms>       pause between latency samples (default 20)
   --nats[=<url>]        use this NATS server (default: NATS_URL or nats://127.0.0.1:4222)
                         instead of a private nats-server started for the bench
+  --no-emmett           skip the peer baseline: appends through emmett's PostgreSQL event store
   --no-build            do not run npm run build even if the sources are newer than dist/
   --out=<file>          JSON results (default bench/results/event-store.json)
 
@@ -93,6 +96,7 @@ function parseOptions(argv) {
       'samples',
       'interval',
       'nats',
+      'no-emmett',
       'no-build',
       'out',
     ],
@@ -114,6 +118,7 @@ function parseOptions(argv) {
     samples: number('samples', quick ? 100 : 300, { min: 1, integer: true }),
     intervalMs: number('interval', 20, { min: 1 }),
     natsUrl: natsUrl(),
+    emmett: !flags.has('no-emmett'),
     build: !flags.has('no-build'),
     out: flags.has('out') ? String(flags.get('out')) : join(ROOT, 'bench', 'results', 'event-store.json'),
   };
@@ -654,6 +659,52 @@ function groupCommitVerdict(rows, writers) {
   }));
 }
 
+/**
+ * Emmett on a fresh database of its own, the event store's aggregate writers' figures beside it
+ * (both modes) and the ratio to the raw inserts measured at the same writer count.
+ */
+async function emmettBaseline(admin, appends, options) {
+  const databaseUrl = freshDatabaseUrl();
+  await admin.query(`CREATE DATABASE "${new URL(databaseUrl).pathname.slice(1)}"`);
+  onCleanup(() => dropDatabase(admin, databaseUrl));
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const points = await emmettPoints({
+    databaseUrl,
+    writers: options.writers,
+    warmupMs: options.warmupMs,
+    durationMs: options.durationMs,
+    payloadOf,
+    meter: { database },
+  });
+  await dropDatabase(admin, databaseUrl);
+  return points.map((point) => {
+    const same = appends.filter((a) => a.writers === point.writers && a.kind === 'aggregate');
+    const raw = same.length > 0 ? same[same.length - 1].raw.appendsPerSec : null;
+    return {
+      ...point,
+      store: Object.fromEntries(same.map((a) => [a.mode, a.store.appendsPerSec])),
+      rawInsertsPerSec: raw,
+      ratioToRaw: raw ? round(point.appendsPerSec / raw, 2) : null,
+    };
+  });
+}
+
+function emmettTable(rows) {
+  return table(
+    ['writers', 'emmett appends/s', 'p50 ms', 'p99 ms', 'raw inserts/s', 'emmett/raw', 'store CPES/s', 'store APES/s'],
+    rows.map((r) => [
+      r.writers,
+      fmtInt(r.appendsPerSec) + (r.errors ? ` (${r.errors} errors)` : ''),
+      fmtMs(r.p50Ms),
+      fmtMs(r.p99Ms),
+      fmtInt(r.rawInsertsPerSec),
+      fmtRatio(r.ratioToRaw),
+      fmtInt(r.store.CPES ?? null),
+      fmtInt(r.store.APES ?? null),
+    ]),
+  );
+}
+
 function report(results, options) {
   const lines = [header(results.machine, options), ''];
   lines.push(
@@ -683,6 +734,15 @@ function report(results, options) {
       );
     }
     lines.push('');
+  }
+  if (results.emmett.length > 0) {
+    lines.push(
+      "Peer: emmett's PostgreSQL event store (@event-driven-io/emmett-postgresql) on the same Postgres, each writer",
+      "appending one event to its own stream with the expected version; raw = the last mode's raw inserts above.",
+      '',
+      emmettTable(results.emmett),
+      '',
+    );
   }
   lines.push(`Fetch: read ${fmtInt(options.fetchEvents)} events from position 0, paging with the returned cursor`, '');
   lines.push(fetchTable(results.fetch), '');
@@ -734,6 +794,7 @@ async function main() {
     fetch: [],
     latency: [],
     natsHop: null,
+    emmett: [],
     warnings: [],
   };
 
@@ -777,6 +838,8 @@ async function main() {
     }
   }
 
+  if (options.emmett) results.emmett = await emmettBaseline(admin, results.appends, options);
+
   progress(`raw NATS hop baseline, ${options.samples} samples`);
   results.natsHop = await natsHopLatency(nc, ncConsumer, options);
   results.groupCommit = groupCommitVerdict(results.appends, Math.max(...options.writers));
@@ -791,6 +854,7 @@ async function main() {
       `the machine was ${results.machine.busyPctBeforeStart}% busy before the bench started: other load shares the CPU`,
     );
   }
+  results.memory = peakMemory();
   results.totalSeconds = round((Date.now() - startedAt.getTime()) / 1000, 0);
   results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
 

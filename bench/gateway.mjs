@@ -45,6 +45,7 @@ import {
   onCleanup,
   openPool,
   parseFlags,
+  peakMemory,
   progress,
   request,
   round,
@@ -659,6 +660,7 @@ async function main() {
     if (exit.code !== 0) results.warnings.push(`${name} exited with ${exit.signal ?? exit.code}`);
   }
 
+  results.memory = peakMemory();
   results.totalSeconds = round((Date.now() - startedAt.getTime()) / 1000, 0);
   results.machine.loadAverageAtEnd = os.loadavg().map((v) => round(v, 2));
   mkdirSync(dirname(options.out), { recursive: true });

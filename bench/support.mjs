@@ -122,6 +122,7 @@ export function parseFlags(argv, known, usage) {
 export function startChild(name, command, args, env, keepLines = 200) {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
+  running.set(name, child.pid);
   const lines = [];
   const keep = (chunk) => {
     for (const line of chunk.toString().split('\n')) {
@@ -153,6 +154,7 @@ export function startChild(name, command, args, env, keepLines = 200) {
     output: () => lines.join('\n'),
     async stop(graceMs = 10_000) {
       if (!children.has(child)) return exited;
+      recordPeak(name, child.pid);
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       const result = await exited;
@@ -160,6 +162,39 @@ export function startChild(name, command, args, env, keepLines = 200) {
       return result;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: the peak resident set of each child (Linux VmHWM; absent elsewhere)
+// ---------------------------------------------------------------------------------------------
+
+const peaks = new Map();
+const running = new Map();
+
+/** The process's peak resident memory so far, in bytes (null where /proc is missing). */
+export function peakRssBytes(pid) {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function recordPeak(name, pid) {
+  const bytes = peakRssBytes(pid);
+  if (bytes !== null) peaks.set(name, Math.max(peaks.get(name) ?? 0, bytes));
+  running.delete(name);
+}
+
+/** Peak resident memory (bytes) of every child started so far, by name: stopped ones and running ones. */
+export function peakMemory() {
+  const all = new Map(peaks);
+  for (const [name, pid] of running) {
+    const bytes = peakRssBytes(pid);
+    if (bytes !== null) all.set(name, Math.max(all.get(name) ?? 0, bytes));
+  }
+  return Object.fromEntries([...all].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 export function freePort() {

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Every benchmark, in sequence, against freshly started apps: npm run bench [-- --quick]
+//
+// Runs the event-store (appends vs raw inserts vs emmett, catch-up, delivery latency), gateway
+// (domain-command round trip vs its floor) and growth (append and story latency as the store
+// grows) benchmarks, each starting its own apps on fresh databases and a private NATS server,
+// then writes bench/results/latest.json (every figure) and bench/results/latest.md (the report,
+// with SVG charts in bench/results/charts/). --quick finishes in about three minutes; the full
+// run reads a million events back, grows the store to ten million and takes up to 30 minutes.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderReport } from './lib/report.mjs';
+import { buildIfNeeded, parseFlags, progress, ROOT, runMain } from './support.mjs';
+
+const USAGE = `Usage: npm run bench [-- options]
+
+  --quick          every benchmark in its short form (about 3 minutes in all)
+  --only=<list>    run only these: event-store, gateway, growth
+  --nats[=<url>]   passed on: use this NATS server instead of private ones
+
+The report is bench/results/latest.md; every figure is in bench/results/latest.json.
+`;
+
+const RESULTS = join(ROOT, 'bench', 'results');
+
+/** Each benchmark with its arguments for the quick and the full run. */
+const BENCHES = {
+  'event-store': {
+    script: 'event-store.mjs',
+    quick: ['--quick', '--duration=1.5', '--app-warmup=2', '--fetch-events=100000', '--samples=100'],
+    full: ['--fetch-events=1000000'],
+  },
+  gateway: { script: 'gateway.mjs', quick: ['--quick'], full: [] },
+  growth: { script: 'growth.mjs', quick: ['--quick', '--samples=100'], full: [] },
+};
+
+function runBench(name, args) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [join(ROOT, 'bench', BENCHES[name].script), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const stop = () => child.kill('SIGINT');
+    process.once('SIGINT', stop);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', stop);
+      resolve({
+        seconds: Math.round((Date.now() - started) / 1000),
+        outcome: code === 0 ? 'ok' : `failed (${signal ?? code})`,
+      });
+    });
+  });
+}
+
+async function main() {
+  const { flags, list } = parseFlags(process.argv.slice(2), ['quick', 'only', 'nats'], USAGE);
+  const mode = flags.has('quick') ? 'quick' : 'full';
+  const only = list('only', Object.keys(BENCHES));
+  for (const name of only) if (!BENCHES[name]) throw new Error(`unknown benchmark "${name}"\n\n${USAGE}`);
+  const passOn = flags.has('nats') ? [flags.get('nats') === true ? '--nats' : `--nats=${flags.get('nats')}`] : [];
+
+  // Build once, so no benchmark's clock includes a build.
+  for (const app of ['event-store', 'registry', 'gateway']) await buildIfNeeded(app);
+
+  mkdirSync(RESULTS, { recursive: true });
+  const results = {};
+  const durations = {};
+  for (const name of only) {
+    const out = join(RESULTS, `${name}.json`);
+    progress(`=== ${name} (${mode})`);
+    durations[name] = await runBench(name, [...BENCHES[name][mode], ...passOn, '--no-build', `--out=${out}`]);
+    if (durations[name].outcome === 'ok' && existsSync(out)) results[name] = JSON.parse(readFileSync(out, 'utf8'));
+  }
+
+  const generatedAt = new Date().toISOString();
+  const charts = {};
+  const report = renderReport({ generatedAt, mode, results, durations }, charts);
+  mkdirSync(join(RESULTS, 'charts'), { recursive: true });
+  for (const [file, svg] of Object.entries(charts)) writeFileSync(join(RESULTS, 'charts', file), `${svg}\n`);
+  writeFileSync(
+    join(RESULTS, 'latest.json'),
+    `${JSON.stringify({ generatedAt, mode, durations, results }, null, 2)}\n`,
+  );
+  writeFileSync(join(RESULTS, 'latest.md'), report);
+  progress(
+    `report: bench/results/latest.md (${Object.keys(charts).length} charts); figures: bench/results/latest.json`,
+  );
+  const failed = Object.entries(durations).filter(([, d]) => d.outcome !== 'ok');
+  if (failed.length > 0) throw new Error(`failed: ${failed.map(([name, d]) => `${name} ${d.outcome}`).join(', ')}`);
+}
+
+await runMain(main);
