@@ -339,7 +339,7 @@ describe('the gateway', () => {
     );
     sub.unsubscribe();
     const ok = increments().find((s) => s.outcome === 'ok')!;
-    expect(ok).toMatchObject({ kind: 'domain-command', bundleId: 'counter' });
+    expect(ok).toMatchObject({ kind: 'domain-command', bundleId: 'counter', events: ['Incremented'] });
     expect(ok.loadMs).toBeGreaterThan(0);
     expect(ok.bundleMs).toBeGreaterThan(0);
     expect(ok.appendMs).toBeGreaterThan(0);

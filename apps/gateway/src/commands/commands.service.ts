@@ -144,6 +144,7 @@ export class CommandsService {
           }
           throw error;
         }
+        timing.events.push(event.eventName);
         const result = this.result(
           'domain-command',
           {
@@ -197,6 +198,7 @@ export class CommandsService {
       }
       const event = this.storedShape(outcome.event, request, context, destination.route.bundleId, instance);
       const eventId = eventIdFor(context.requestId);
+      timing.events.push(event.eventName);
       const appended = await timing.time('appendMs', () =>
         this.client.request(
           EventStoreContracts.append,

@@ -15,6 +15,8 @@ export class RequestTiming {
   bundleMs = 0;
   appendMs = 0;
   bundleId: string | undefined;
+  /** Names of the events the request stored (command → event edges of telemetry's flow graph). */
+  readonly events: string[] = [];
 
   constructor(
     readonly kind: WorkKind,
@@ -113,6 +115,7 @@ export class GatewayMetrics implements OnApplicationBootstrap, OnApplicationShut
       kind: timing.kind,
       payload: timing.payload,
       bundleId: timing.bundleId,
+      ...(timing.events.length > 0 ? { events: timing.events } : {}),
       startedAt: timing.startedAt,
       waitMs: round(timing.waitMs),
       loadMs: round(timing.loadMs),

@@ -42,6 +42,7 @@ export class PublishService {
           },
         },
       };
+      timing.events.push(request.eventName);
       const appended = await timing.time('appendMs', () =>
         this.client.request(
           EventStoreContracts.append,
