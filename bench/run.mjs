@@ -11,7 +11,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderReport } from './lib/report.mjs';
+import * as prettier from 'prettier';
+import { headlines, renderReport } from './lib/report.mjs';
 import { buildIfNeeded, parseFlags, progress, ROOT, runMain } from './support.mjs';
 
 const USAGE = `Usage: npm run bench [-- options]
@@ -57,6 +58,22 @@ function runBench(name, args) {
   });
 }
 
+/** Writes a file the way the repository's Prettier settings format it, so lint stays green. */
+async function writeFormatted(path, text) {
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(text, { ...options, filepath: path }));
+}
+
+/** The README quotes the headline ratios of the latest report, between two markers. */
+async function updateReadme(lines, mode, generatedAt) {
+  const path = join(ROOT, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const pattern = /(<!-- bench:headlines -->\n)[\s\S]*?(<!-- \/bench:headlines -->)/;
+  if (!pattern.test(readme)) return;
+  const body = [...lines.map((line) => `- ${line}`), `- (${mode} run of ${generatedAt.slice(0, 10)})`].join('\n');
+  await writeFormatted(path, readme.replace(pattern, `$1\n${body}\n\n$2`));
+}
+
 async function main() {
   const { flags, list } = parseFlags(process.argv.slice(2), ['quick', 'only', 'nats'], USAGE);
   const mode = flags.has('quick') ? 'quick' : 'full';
@@ -86,11 +103,9 @@ async function main() {
   const report = renderReport({ generatedAt, mode, results, durations }, charts);
   mkdirSync(join(RESULTS, 'charts'), { recursive: true });
   for (const [file, svg] of Object.entries(charts)) writeFileSync(join(RESULTS, 'charts', file), `${svg}\n`);
-  writeFileSync(
-    join(RESULTS, 'latest.json'),
-    `${JSON.stringify({ generatedAt, mode, durations, results }, null, 2)}\n`,
-  );
-  writeFileSync(join(RESULTS, 'latest.md'), report);
+  await writeFormatted(join(RESULTS, 'latest.json'), JSON.stringify({ generatedAt, mode, durations, results }));
+  await writeFormatted(join(RESULTS, 'latest.md'), report);
+  await updateReadme(headlines(results), mode, generatedAt);
   progress(
     `report: bench/results/latest.md (${Object.keys(charts).length} charts); figures: bench/results/latest.json`,
   );
