@@ -1,6 +1,5 @@
 import {
   type ConsumerStatusResponse,
-  type DomainCommandWork,
   ErrorCode,
   EventStoreContracts,
   instanceSubjects,
@@ -33,7 +32,13 @@ describe('SDK runtime (registry + event store)', () => {
     bundleId: 'todolist',
     bundleVersion: '1.0.0',
     ...suite.bundleConnection,
-    components: [aggregate, projector, new TodoListProjection(readModel), new TodoListCompletionSaga(), new TodoListNotifier(readModel)],
+    components: [
+      aggregate,
+      projector,
+      new TodoListProjection(readModel),
+      new TodoListCompletionSaga(),
+      new TodoListNotifier(readModel),
+    ],
     store: { postgres: { url: suite.url, schema: 'todolist' } },
     consumers: { waitMs: 2_000, lockRetryMs: 200 },
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
@@ -51,14 +56,19 @@ describe('SDK runtime (registry + event store)', () => {
     await readModel?.close();
   });
 
-  const append = async (aggregateId: string, expectedVersion: number, eventName: string, payload: Record<string, unknown>) =>
+  const append = async (
+    aggregateId: string,
+    expectedVersion: number,
+    eventName: string,
+    payload: Record<string, unknown>,
+  ) =>
     suite.client.request(EventStoreContracts.append, {
       aggregateId,
       expectedVersion: expectedVersion === 0 ? 'none' : expectedVersion,
       events: [{ eventId: randomUUID(), eventName, payload }],
     });
 
-  const work = (body: Partial<DomainCommandWork> & Record<string, unknown>, deadline = Date.now() + 5_000) =>
+  const work = (body: Record<string, unknown>, deadline = Date.now() + 5_000) =>
     suite.nc
       .request(instanceSubjects('todolist', bundle.instanceId).requests, JSON.stringify(body), {
         timeout: 5_000,
@@ -70,10 +80,20 @@ describe('SDK runtime (registry + event store)', () => {
           return h;
         })(),
       })
-      .then((reply) => JSON.parse(reply.string()) as { data?: Record<string, unknown>; error?: { code: string; message: string; details?: { errorName?: string } } });
+      .then(
+        (reply) =>
+          JSON.parse(reply.string()) as {
+            data?: Record<string, unknown>;
+            error?: { code: string; message: string; details?: { errorName?: string } };
+          },
+      );
 
   it('joins: hello, discovery of every component, enable once the gating projector caught up', async () => {
-    const before = await append('early-list', 0, 'TodoListCreated', { listId: 'early-list', name: 'Early', owner: 'ann' });
+    const before = await append('early-list', 0, 'TodoListCreated', {
+      listId: 'early-list',
+      name: 'Early',
+      owner: 'ann',
+    });
     bundle = new EventoBundle(options());
     await bundle.start();
     await bundle.enabled();
@@ -113,12 +133,20 @@ describe('SDK runtime (registry + event store)', () => {
       metadata: {},
       story: await storyOf('early-list'),
     });
-    expect(reply.data).toEqual({ event: { eventName: 'TodoItemAdded', payload: { listId: 'early-list', itemId: 'i1', text: 'Milk' } } });
+    expect(reply.data).toEqual({
+      event: { eventName: 'TodoItemAdded', payload: { listId: 'early-list', itemId: 'i1', text: 'Milk' } },
+    });
   });
 
   const storyOf = async (aggregateId: string) => {
     const story = await suite.client.request(EventStoreContracts.loadStory, { aggregateId });
-    return { version: story.version, deleted: story.deleted, snapshot: story.snapshot, events: story.events, nextAfterVersion: story.nextAfterVersion };
+    return {
+      version: story.version,
+      deleted: story.deleted,
+      snapshot: story.snapshot,
+      events: story.events,
+      nextAfterVersion: story.nextAfterVersion,
+    };
   };
 
   it('refuses a command that breaks the payload rules before the aggregate runs', async () => {
@@ -137,25 +165,65 @@ describe('SDK runtime (registry + event store)', () => {
   });
 
   it('applies the init, not-initialised and deleted rules with typed errors', async () => {
-    const create = { type: 'domain-command', command: 'CreateTodoList', aggregateId: 'early-list', payload: { listId: 'early-list', name: 'x', owner: 'ann' }, metadata: {} };
-    expect((await work({ ...create, story: await storyOf('early-list') })).error?.details?.errorName).toBe('AggregateInitializedError');
-    const missing = { type: 'domain-command', command: 'CheckTodoItem', aggregateId: 'nope', payload: { listId: 'nope', itemId: 'i1' }, metadata: {} };
-    expect((await work({ ...missing, story: { version: 0, deleted: false, snapshot: null, events: [], nextAfterVersion: null } })).error).toMatchObject({
+    const create = {
+      type: 'domain-command',
+      command: 'CreateTodoList',
+      aggregateId: 'early-list',
+      payload: { listId: 'early-list', name: 'x', owner: 'ann' },
+      metadata: {},
+    };
+    expect((await work({ ...create, story: await storyOf('early-list') })).error?.details?.errorName).toBe(
+      'AggregateInitializedError',
+    );
+    const missing = {
+      type: 'domain-command',
+      command: 'CheckTodoItem',
+      aggregateId: 'nope',
+      payload: { listId: 'nope', itemId: 'i1' },
+      metadata: {},
+    };
+    expect(
+      (
+        await work({
+          ...missing,
+          story: { version: 0, deleted: false, snapshot: null, events: [], nextAfterVersion: null },
+        })
+      ).error,
+    ).toMatchObject({
       code: ErrorCode.HANDLER_FAILED,
       details: { errorName: 'AggregateNotInitializedError', work: 'domain-command' },
     });
     const story = await storyOf('early-list');
-    const deleted = await work({ ...missing, aggregateId: 'early-list', payload: { listId: 'early-list', itemId: 'i1' }, story: { ...story, deleted: true } });
+    const deleted = await work({
+      ...missing,
+      aggregateId: 'early-list',
+      payload: { listId: 'early-list', itemId: 'i1' },
+      story: { ...story, deleted: true },
+    });
     expect(deleted.error?.details?.errorName).toBe('AggregateDeletedError');
-    const domainError = await work({ ...missing, aggregateId: 'early-list', payload: { listId: 'early-list', itemId: 'zz' }, story });
-    expect(domainError.error).toMatchObject({ code: ErrorCode.HANDLER_FAILED, message: 'No item zz in list early-list', details: { errorName: 'TodoItemNotFoundError' } });
+    const domainError = await work({
+      ...missing,
+      aggregateId: 'early-list',
+      payload: { listId: 'early-list', itemId: 'zz' },
+      story,
+    });
+    expect(domainError.error).toMatchObject({
+      code: ErrorCode.HANDLER_FAILED,
+      message: 'No item zz in list early-list',
+      details: { errorName: 'TodoItemNotFoundError' },
+    });
     expect(domainError.error?.details).not.toHaveProperty('stack');
   });
 
   it('refuses work whose deadline already passed, and malformed bodies', async () => {
-    const late = await work({ type: 'query', query: 'GetTodoList', payload: { listId: 'early-list' }, metadata: {} }, Date.now() - 1);
+    const late = await work(
+      { type: 'query', query: 'GetTodoList', payload: { listId: 'early-list' }, metadata: {} },
+      Date.now() - 1,
+    );
     expect(late.error?.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
-    const malformed = await suite.nc.request(instanceSubjects('todolist', bundle.instanceId).requests, 'not json', { timeout: 2_000 });
+    const malformed = await suite.nc.request(instanceSubjects('todolist', bundle.instanceId).requests, 'not json', {
+      timeout: 2_000,
+    });
     expect(JSON.parse(malformed.string())).toMatchObject({ error: { code: ErrorCode.MALFORMED_MESSAGE } });
     const unknown = await work({ type: 'query', query: 'Nope', payload: {}, metadata: {} });
     expect(unknown.error?.code).toBe(ErrorCode.NO_HANDLER);
@@ -163,7 +231,8 @@ describe('SDK runtime (registry + event store)', () => {
 
   it('takes a snapshot every snapshotFrequency events', async () => {
     await append('snap-list', 0, 'TodoListCreated', { listId: 'snap-list', name: 'S', owner: 'ann' });
-    for (let i = 1; i <= 8; i += 1) await append('snap-list', i, 'TodoItemAdded', { listId: 'snap-list', itemId: `i${i}`, text: 't' });
+    for (let i = 1; i <= 8; i += 1)
+      await append('snap-list', i, 'TodoItemAdded', { listId: 'snap-list', itemId: `i${i}`, text: 't' });
     const reply = await work({
       type: 'domain-command',
       command: 'AddTodoItem',
@@ -203,10 +272,20 @@ describe('SDK runtime (registry + event store)', () => {
       { timeout: 5_000 },
     );
     const status = (JSON.parse(reply.string()) as { data: ConsumerStatusResponse }).data;
-    expect(status).toMatchObject({ consumerId: 'todolist_TodoListProjector_1_all', componentType: 'projector', active: true, lag: 0, deadEvents: [] });
-    const bad = await suite.nc.request(instanceSubjects('todolist', bundle.instanceId).control, JSON.stringify({ type: 'consumer-status', consumerId: 'no such' }), {
-      timeout: 5_000,
+    expect(status).toMatchObject({
+      consumerId: 'todolist_TodoListProjector_1_all',
+      componentType: 'projector',
+      active: true,
+      lag: 0,
+      deadEvents: [],
     });
+    const bad = await suite.nc.request(
+      instanceSubjects('todolist', bundle.instanceId).control,
+      JSON.stringify({ type: 'consumer-status', consumerId: 'no such' }),
+      {
+        timeout: 5_000,
+      },
+    );
     expect(JSON.parse(bad.string())).toMatchObject({ error: { code: ErrorCode.VALIDATION_FAILED } });
   });
 
@@ -232,7 +311,11 @@ describe('SDK runtime (registry + event store)', () => {
 
   it('stops: disable, goodbye, consumers released', async () => {
     await bundle.stop();
-    const rows = await queryDatabase<{ status: string }>(suite.url, 'SELECT status FROM registry.instances WHERE instance_id = $1', [bundle.instanceId]);
+    const rows = await queryDatabase<{ status: string }>(
+      suite.url,
+      'SELECT status FROM registry.instances WHERE instance_id = $1',
+      [bundle.instanceId],
+    );
     expect(rows[0]?.status).toBe('gone');
     expect(bundle.consumers.every((consumer) => !consumer.active)).toBe(true);
   });

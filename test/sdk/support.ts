@@ -26,7 +26,10 @@ export function useSuite(label: string, names: AppName[], env: Record<string, st
     nc = await connectTestNats();
     client = new ContractClient(() => nc!);
     for (const name of names) {
-      apps.set(name, await startApp(name, { DATABASE_URL: url, ...(name === 'registry' ? FAST_REGISTRY : {}), ...env }));
+      apps.set(
+        name,
+        await startApp(name, { DATABASE_URL: url, ...(name === 'registry' ? FAST_REGISTRY : {}), ...env }),
+      );
     }
   });
   afterAll(async () => {

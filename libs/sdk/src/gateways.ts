@@ -6,7 +6,15 @@ import {
   type PublishResult,
   type RequestSource,
 } from '@evento/contracts';
-import { DomainCommand, type Query, type QueryResultOf, ServiceCommand, type ServiceEvent, payloadNameOf, toPlain } from './payloads';
+import {
+  DomainCommand,
+  type Query,
+  type QueryResultOf,
+  ServiceCommand,
+  type ServiceEvent,
+  payloadNameOf,
+  toPlain,
+} from './payloads';
 import { currentScope } from './runtime/scope';
 import type { Transport } from './runtime/transport';
 
@@ -93,7 +101,10 @@ export class CommandGateway extends GatewayBase {
   }
 
   /** Stores an event without a command (a topic publication). */
-  async publish(event: ServiceEvent, options: GatewayOptions & { context?: string; eventId?: string } = {}): Promise<PublishResult> {
+  async publish(
+    event: ServiceEvent,
+    options: GatewayOptions & { context?: string; eventId?: string } = {},
+  ): Promise<PublishResult> {
     return this.link.transport().request(
       GatewayContracts.publish,
       {

@@ -104,10 +104,14 @@ export function componentOf(target: object): ComponentMeta | undefined {
   return components.get(target) ?? components.get((target as { constructor: object }).constructor);
 }
 
-function componentDecorator(type: ComponentType, options: ComponentOptions & Partial<ProjectorOptions & AggregateOptions>) {
+function componentDecorator(
+  type: ComponentType,
+  options: ComponentOptions & Partial<ProjectorOptions & AggregateOptions>,
+) {
   return (target: Constructor): void => {
     const version = options.version ?? 1;
-    if (!Number.isInteger(version) || version < 0) throw new Error(`${target.name}: version must be a whole number >= 0`);
+    if (!Number.isInteger(version) || version < 0)
+      throw new Error(`${target.name}: version must be a whole number >= 0`);
     components.set(target, {
       type,
       name: options.name ?? target.name,
@@ -125,7 +129,11 @@ function componentDecorator(type: ComponentType, options: ComponentOptions & Par
 /** Handlers declared on the class and its base classes; a subclass's own method wins. */
 function inheritedHandlers(prototype: object | null): HandlerMeta[] {
   const result: HandlerMeta[] = [];
-  for (let current = prototype; current && current !== Object.prototype; current = Object.getPrototypeOf(current) as object | null) {
+  for (
+    let current = prototype;
+    current && current !== Object.prototype;
+    current = Object.getPrototypeOf(current) as object | null
+  ) {
     for (const handler of pendingHandlers.get(current) ?? []) {
       if (!result.some((known) => known.method === handler.method)) result.push(handler);
     }

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Saga, type SagaContext, SagaEventHandler } from '@evento/sdk';
-import { CompleteTodoList, TodoItemAdded, TodoItemChecked, TodoListCompleted, TodoListCreated, TodoListDeleted } from './messages';
+import {
+  CompleteTodoList,
+  TodoItemAdded,
+  TodoItemChecked,
+  TodoListCompleted,
+  TodoListCreated,
+  TodoListDeleted,
+} from './messages';
 
 export interface CompletionState extends Record<string, unknown> {
   /** Items added and not yet checked. */

@@ -137,5 +137,5 @@ function toView(row: Row): TodoListView {
     completed: row.completed,
     appliedEvents: row.applied_events,
     updatedAt: row.updated_at.toISOString(),
-  } as TodoListView;
+  };
 }

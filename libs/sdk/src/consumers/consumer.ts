@@ -186,7 +186,7 @@ export class Consumer {
         if (!(await this.process(event))) return;
       }
       if (reply.cursor && reply.cursor !== this.cursor && reply.events.length === 0 && this.cursor !== undefined) {
-        await this.move(reply.cursor, this.position, async () => undefined);
+        await this.move(reply.cursor, this.position, () => Promise.resolve());
       }
     });
     if (reply.events.length < limit && !this.headReached) {
@@ -226,13 +226,19 @@ export class Consumer {
         this.retrying = { position: event.position, attempt, error: `${errorName(error)}: ${errorMessage(error)}` };
         if (isTransient(error) || attempt < retry.attempts) {
           if (attempt === 1 || attempt % 10 === 0) {
-            this.deps.log('warn', `consumer ${this.id}: event ${event.position} failed (attempt ${attempt}): ${errorMessage(error)}`);
+            this.deps.log(
+              'warn',
+              `consumer ${this.id}: event ${event.position} failed (attempt ${attempt}): ${errorMessage(error)}`,
+            );
           }
           await this.sleep(delay);
           delay = Math.min(retry.maxDelayMs, delay * 2);
           continue;
         }
-        this.deps.log('error', `consumer ${this.id}: event ${event.position} goes to the dead-event queue: ${errorMessage(error)}`);
+        this.deps.log(
+          'error',
+          `consumer ${this.id}: event ${event.position} goes to the dead-event queue: ${errorMessage(error)}`,
+        );
         const moved = await this.move(event.cursor, event.position, (tx) =>
           this.deps.store.addDead(
             {
@@ -290,8 +296,9 @@ export class Consumer {
   private async sagaDispatch(handler: BoundHandler, payload: object, base: EventContext, tx: Queryable | undefined) {
     const property = handler.meta.associationProperty!;
     const raw = base.event.payload[property];
-    if (raw === undefined || raw === null) return;
-    const value = String(raw as string | number);
+    // Only scalar values associate; an event without one is not for any saga instance.
+    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return;
+    const value = String(raw);
     const found = await this.deps.store.findSaga(this.meta.name, property, value, tx);
     if (!found && !handler.meta.init) return;
     const associations: Record<string, string> = { ...(found?.associations ?? {}), [property]: value };
@@ -309,7 +316,12 @@ export class Consumer {
     const result = (await handler.call(payload, state, context)) as Record<string, unknown> | undefined;
     const next = result ?? state ?? {};
     await this.deps.store.saveSaga(
-      { id: found?.id, sagaName: this.meta.name, state: JSON.parse(JSON.stringify(next)) as Record<string, unknown>, associations },
+      {
+        id: found?.id,
+        sagaName: this.meta.name,
+        state: JSON.parse(JSON.stringify(next)) as Record<string, unknown>,
+        associations,
+      },
       ended,
       tx,
     );
@@ -319,9 +331,11 @@ export class Consumer {
 
   async status(): Promise<ConsumerStatusResponse> {
     const checkpoint = await this.deps.store.checkpoint(this.id);
-    let lag: number | null = null;
+    let lag: number | null;
     try {
-      const head = await this.deps.transport().request(EventStoreContracts.head, { context: this.meta.context }, { timeoutMs: 2_000 });
+      const head = await this.deps
+        .transport()
+        .request(EventStoreContracts.head, { context: this.meta.context }, { timeoutMs: 2_000 });
       lag = Math.max(0, Number(BigInt(head.position || '0') - BigInt(checkpoint?.position ?? '0')));
     } catch {
       lag = null;
@@ -381,7 +395,13 @@ export class Consumer {
           processed += 1;
         } catch (error) {
           failed += 1;
-          await this.deps.store.addDead({ ...dead, errorName: errorName(error), errorMessage: errorMessage(error), attempts: 1, retry: false });
+          await this.deps.store.addDead({
+            ...dead,
+            errorName: errorName(error),
+            errorMessage: errorMessage(error),
+            attempts: 1,
+            retry: false,
+          });
         }
       }
       return { processed, failed };
@@ -408,7 +428,11 @@ export class Consumer {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.positionWaiters = this.positionWaiters.filter((w) => w.resolve !== done);
-        reject(new Error(`consumer ${this.id} did not reach position ${position} within ${timeoutMs} ms (at ${this.position})`));
+        reject(
+          new Error(
+            `consumer ${this.id} did not reach position ${position} within ${timeoutMs} ms (at ${this.position})`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

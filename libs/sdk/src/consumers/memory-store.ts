@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- the store interface is async; memory answers at once */
 import type { Checkpoint, ConsumerStore, DeadEvent, Queryable, SagaInstance } from './store';
 
 /**

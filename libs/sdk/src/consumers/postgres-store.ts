@@ -77,7 +77,9 @@ export class PostgresConsumerStore implements ConsumerStore {
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.s}.sdk_migration (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
-      const { rows } = await client.query<{ version: number }>(`SELECT max(version) AS version FROM ${this.s}.sdk_migration`);
+      const { rows } = await client.query<{ version: number }>(
+        `SELECT max(version) AS version FROM ${this.s}.sdk_migration`,
+      );
       for (let version = (rows[0]?.version ?? 0) + 1; version <= MIGRATIONS.length; version += 1) {
         await client.query(MIGRATIONS[version - 1](this.s));
         await client.query(`INSERT INTO ${this.s}.sdk_migration (version) VALUES ($1)`, [version]);
@@ -240,7 +242,15 @@ export class PostgresConsumerStore implements ConsumerStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (consumer_id, position) DO UPDATE
          SET error_name = $4, error_message = $5, attempts = ${this.s}.dead_event.attempts + $6, failed_at = now(), retry = $7`,
-      [dead.consumerId, dead.position, JSON.stringify(dead.event), dead.errorName, dead.errorMessage, dead.attempts, dead.retry],
+      [
+        dead.consumerId,
+        dead.position,
+        JSON.stringify(dead.event),
+        dead.errorName,
+        dead.errorMessage,
+        dead.attempts,
+        dead.retry,
+      ],
     );
   }
 
@@ -287,10 +297,10 @@ export class PostgresConsumerStore implements ConsumerStore {
   }
 
   async deleteDead(consumerId: string, position: string, tx?: Queryable): Promise<boolean> {
-    const result = await (tx ?? this.pool).query(`DELETE FROM ${this.s}.dead_event WHERE consumer_id = $1 AND position = $2`, [
-      consumerId,
-      position,
-    ]);
+    const result = await (tx ?? this.pool).query(
+      `DELETE FROM ${this.s}.dead_event WHERE consumer_id = $1 AND position = $2`,
+      [consumerId, position],
+    );
     return result.rowCount === 1;
   }
 
@@ -314,11 +324,10 @@ export class PostgresConsumerStore implements ConsumerStore {
     if (instance.id && ended) {
       await db.query(`DELETE FROM ${this.s}.saga_state WHERE id = $1`, [instance.id]);
     } else if (instance.id) {
-      await db.query(`UPDATE ${this.s}.saga_state SET state = $2, associations = $3, updated_at = now() WHERE id = $1`, [
-        instance.id,
-        JSON.stringify(instance.state),
-        JSON.stringify(instance.associations),
-      ]);
+      await db.query(
+        `UPDATE ${this.s}.saga_state SET state = $2, associations = $3, updated_at = now() WHERE id = $1`,
+        [instance.id, JSON.stringify(instance.state), JSON.stringify(instance.associations)],
+      );
     } else if (!ended) {
       await db.query(`INSERT INTO ${this.s}.saga_state (saga_name, state, associations) VALUES ($1, $2, $3)`, [
         instance.sagaName,

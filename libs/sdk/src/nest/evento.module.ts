@@ -40,7 +40,8 @@ export class EventoBundleHost implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   get bundle(): EventoBundle {
-    if (!this.bundleInstance) throw new Error('The Evento bundle is not built yet (it is built at application bootstrap)');
+    if (!this.bundleInstance)
+      throw new Error('The Evento bundle is not built yet (it is built at application bootstrap)');
     return this.bundleInstance;
   }
 
@@ -48,7 +49,9 @@ export class EventoBundleHost implements OnApplicationBootstrap, BeforeApplicati
     const components = this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
-      .filter((instance): instance is object => typeof instance === 'object' && instance !== null && !!componentOf(instance));
+      .filter(
+        (instance): instance is object => typeof instance === 'object' && instance !== null && !!componentOf(instance),
+      );
     const logger = new Logger('Evento');
     this.bundleInstance = new EventoBundle({
       logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
@@ -82,7 +85,10 @@ export class EventoModule {
     );
   }
 
-  private static build(optionProviders: DynamicModule['providers'] & object, imports: DynamicModule['imports'] & object): DynamicModule {
+  private static build(
+    optionProviders: DynamicModule['providers'] & object,
+    imports: DynamicModule['imports'] & object,
+  ): DynamicModule {
     return {
       module: EventoModule,
       global: true,
@@ -90,8 +96,16 @@ export class EventoModule {
       providers: [
         ...optionProviders,
         EventoBundleHost,
-        { provide: CommandGateway, useFactory: (host: EventoBundleHost) => host.commandGateway, inject: [EventoBundleHost] },
-        { provide: QueryGateway, useFactory: (host: EventoBundleHost) => host.queryGateway, inject: [EventoBundleHost] },
+        {
+          provide: CommandGateway,
+          useFactory: (host: EventoBundleHost) => host.commandGateway,
+          inject: [EventoBundleHost],
+        },
+        {
+          provide: QueryGateway,
+          useFactory: (host: EventoBundleHost) => host.queryGateway,
+          inject: [EventoBundleHost],
+        },
       ],
       exports: [CommandGateway, QueryGateway, EventoBundleHost],
     };

@@ -96,4 +96,3 @@ export class ThreadCountAutoscaling {
     this.send(kind, this.inFlight, this.options.maxInFlight);
   }
 }
-

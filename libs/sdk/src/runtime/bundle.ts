@@ -226,13 +226,21 @@ export class EventoBundle {
       waitOnFirstConnect: true,
     });
     const nc = this.nc;
-    this.transportInstance = new Transport(() => nc, this.options.subjectPrefix, this.options.requestTimeoutMs ?? 10_000);
+    this.transportInstance = new Transport(
+      () => nc,
+      this.options.subjectPrefix,
+      this.options.requestTimeoutMs ?? 10_000,
+    );
     void this.watchNats(nc);
     await this.store.init();
     const subjects = instanceSubjects(this.bundleId, this.instanceId);
     this.subscriptions.push(
-      nc.subscribe(this.transport.subject(subjects.requests), { callback: (error, msg) => this.onMessage(error, msg, 'work') }),
-      nc.subscribe(this.transport.subject(subjects.control), { callback: (error, msg) => this.onMessage(error, msg, 'control') }),
+      nc.subscribe(this.transport.subject(subjects.requests), {
+        callback: (error, msg) => this.onMessage(error, msg, 'work'),
+      }),
+      nc.subscribe(this.transport.subject(subjects.control), {
+        callback: (error, msg) => this.onMessage(error, msg, 'control'),
+      }),
     );
     await nc.flush();
     await this.join(true);
@@ -331,9 +339,12 @@ export class EventoBundle {
       } catch (error) {
         const fatal =
           error instanceof EventoError &&
-          [ErrorCode.UNAUTHORIZED, ErrorCode.UNSUPPORTED_PROTOCOL_VERSION, ErrorCode.VALIDATION_FAILED, ErrorCode.CONFLICT].includes(
-            error.code as 'UNAUTHORIZED',
-          );
+          [
+            ErrorCode.UNAUTHORIZED,
+            ErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
+            ErrorCode.VALIDATION_FAILED,
+            ErrorCode.CONFLICT,
+          ].includes(error.code as 'UNAUTHORIZED');
         if (fatal && first) throw error;
         const delay = Math.min(max, base * 2 ** Math.min(attempt, 16)) * (0.8 + Math.random() * 0.4);
         this.logger.warn(`registry join failed (${errorMessage(error)}); again in ${Math.round(delay)} ms`);
@@ -407,7 +418,10 @@ export class EventoBundle {
       );
     } catch (error) {
       // A registry without the consumers subject yet answers NO_HANDLER or nothing: not fatal.
-      if (!(error instanceof EventoError && [ErrorCode.NO_HANDLER, ErrorCode.UNAVAILABLE].includes(error.code as 'NO_HANDLER'))) {
+      if (!(
+        error instanceof EventoError &&
+        [ErrorCode.NO_HANDLER, ErrorCode.UNAVAILABLE].includes(error.code as 'NO_HANDLER')
+      )) {
         this.logger.warn(`consumer report failed: ${errorMessage(error)}`);
       }
     }
@@ -483,18 +497,36 @@ export class EventoBundle {
       case 'consumer-set-retry': {
         const request = await checked(ConsumerSetRetryRequest, body);
         const done = await this.consumerById(request.consumerId).setRetry(request.position, request.retry);
-        return { data: { consumerId: request.consumerId, done, ...(done ? {} : { message: 'No dead event at that position' }) } };
+        return {
+          data: {
+            consumerId: request.consumerId,
+            done,
+            ...(done ? {} : { message: 'No dead event at that position' }),
+          },
+        };
       }
       case 'consumer-delete-dead': {
         const request = await checked(ConsumerDeleteDeadRequest, body);
         const done = await this.consumerById(request.consumerId).deleteDead(request.position);
-        return { data: { consumerId: request.consumerId, done, ...(done ? {} : { message: 'No dead event at that position' }) } };
+        return {
+          data: {
+            consumerId: request.consumerId,
+            done,
+            ...(done ? {} : { message: 'No dead event at that position' }),
+          },
+        };
       }
       case 'consumer-replay-dead': {
         const request = await checked(ConsumerReplayDeadRequest, body);
         const consumer = this.consumerById(request.consumerId);
         if (!consumer.active) {
-          return { data: { consumerId: request.consumerId, done: false, message: 'The consumer is not active on this instance' } };
+          return {
+            data: {
+              consumerId: request.consumerId,
+              done: false,
+              message: 'The consumer is not active on this instance',
+            },
+          };
         }
         const result = await consumer.replayDead();
         return {

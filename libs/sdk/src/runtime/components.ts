@@ -78,7 +78,10 @@ export async function toValidPayload(type: PayloadClass, payload: unknown, name:
     throw new EventoError(ErrorCode.VALIDATION_FAILED, `${name} must be a JSON object`);
   }
   const instance = plainToInstance(type as new () => object, payload);
-  const errors = await validate(instance, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+  const errors = await validate(instance, {
+    forbidUnknownValues: false,
+    validationError: { target: false, value: false },
+  });
   if (errors.length > 0) {
     const details = flatten(errors);
     throw new EventoError(
@@ -96,7 +99,10 @@ export function toPayloadInstance(type: PayloadClass | undefined, payload: unkno
   return plainToInstance(type as new () => object, payload as object);
 }
 
-function flatten(errors: ValidationError[], parent = ''): Array<{ property: string; constraints: Record<string, string> }> {
+function flatten(
+  errors: ValidationError[],
+  parent = '',
+): Array<{ property: string; constraints: Record<string, string> }> {
   return errors.flatMap((error) => {
     const property = parent ? `${parent}.${error.property}` : error.property;
     const own = error.constraints ? [{ property, constraints: error.constraints }] : [];

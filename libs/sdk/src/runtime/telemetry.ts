@@ -66,7 +66,13 @@ export class Telemetry {
     let count = this.invocations.get(key);
     if (!count) {
       if (this.invocations.size >= TELEMETRY_BATCH_LIMIT) return;
-      count = { component: scope.component, handler: scope.handler, payload: scope.payload, executions: 0, invoked: {} };
+      count = {
+        component: scope.component,
+        handler: scope.handler,
+        payload: scope.payload,
+        executions: 0,
+        invoked: {},
+      };
       this.invocations.set(key, count);
     }
     count.executions += 1;

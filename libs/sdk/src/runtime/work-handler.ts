@@ -171,10 +171,15 @@ export class WorkHandler {
     const result = await this.run(handler, headers, () => handler.call(command, state, context));
     if (!(result instanceof DomainEvent)) {
       throw new HandlerFailure(
-        new TypeError(`${handler.component.name}.${handler.meta.method} must return a DomainEvent, got ${describe(result)}`),
+        new TypeError(
+          `${handler.component.name}.${handler.meta.method} must return a DomainEvent, got ${describe(result)}`,
+        ),
       );
     }
-    const event: EmittedEvent = { eventName: payloadNameOf(result.constructor as typeof DomainEvent), payload: toPlain(result) };
+    const event: EmittedEvent = {
+      eventName: payloadNameOf(result.constructor as typeof DomainEvent),
+      payload: toPlain(result),
+    };
     const outcome: DomainCommandOutcome = { event };
     if (deleteAggregate) outcome.deleteAggregate = true;
     const frequency = handler.component.snapshotFrequency;
@@ -184,7 +189,8 @@ export class WorkHandler {
         version: version + 1,
         metadata,
       });
-      if (typeof after === 'object' && after !== null && !Array.isArray(after)) outcome.snapshot = { state: toPlain(after) };
+      if (typeof after === 'object' && after !== null && !Array.isArray(after))
+        outcome.snapshot = { state: toPlain(after) };
     }
     return outcome;
   }
@@ -202,7 +208,9 @@ export class WorkHandler {
     if (result === undefined || result === null) return { event: null };
     if (!(result instanceof ServiceEvent)) {
       throw new HandlerFailure(
-        new TypeError(`${handler.component.name}.${handler.meta.method} must return a ServiceEvent or nothing, got ${describe(result)}`),
+        new TypeError(
+          `${handler.component.name}.${handler.meta.method} must return a ServiceEvent or nothing, got ${describe(result)}`,
+        ),
       );
     }
     return { event: { eventName: payloadNameOf(result.constructor as typeof ServiceEvent), payload: toPlain(result) } };
@@ -216,7 +224,9 @@ export class WorkHandler {
     if (result === undefined || result === null) return { result: null };
     if (Array.isArray(result)) return { result: result.map((view) => toPlain(view)) };
     if (typeof result !== 'object') {
-      throw new HandlerFailure(new TypeError(`${handler.component.name}.${handler.meta.method} must return a view, views or null`));
+      throw new HandlerFailure(
+        new TypeError(`${handler.component.name}.${handler.meta.method} must return a view, views or null`),
+      );
     }
     return { result: toPlain(result) };
   }
@@ -275,4 +285,3 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return value.constructor?.name ?? 'object';
   return typeof value;
 }
-
