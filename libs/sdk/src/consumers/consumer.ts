@@ -69,6 +69,8 @@ export class Consumer {
   private mutex: Promise<unknown> = Promise.resolve();
   active = false;
   headReached = false;
+  /** Another instance holds the lock: this one waits to take over. */
+  standby = false;
   private retrying: ConsumerStatusResponse['retrying'] = null;
   private positionWaiters: Array<{ position: bigint; resolve: () => void }> = [];
 
@@ -82,8 +84,12 @@ export class Consumer {
     this.handlers = handlersOf(meta, instance, meta.type === 'saga' ? 'saga-event' : 'event');
   }
 
-  get gating(): boolean {
-    return this.meta.type === 'projector' && this.meta.waitForHeadReached;
+  /**
+   * Holds the instance's enable back: a gating projector that is active here and not at the
+   * head yet. On a standby the active instance keeps the (shared) read model current.
+   */
+  get holdsEnableBack(): boolean {
+    return this.meta.type === 'projector' && this.meta.waitForHeadReached && !this.headReached && !this.standby;
   }
 
   start(): void {
@@ -126,9 +132,14 @@ export class Consumer {
             this.deps.changed();
           }
           if (!(await this.deps.store.tryLock(this.id))) {
+            if (!this.standby) {
+              this.standby = true;
+              this.deps.changed();
+            }
             await this.sleep(this.deps.lockRetryMs);
             continue;
           }
+          this.standby = false;
           this.active = true;
           this.cursor = undefined;
           this.deps.log('info', `consumer ${this.id} is active on this instance`);

@@ -381,7 +381,7 @@ export class EventoBundle {
 
   private maybeEnable(): void {
     if (this.wantEnabled || this.state !== 'joined') return;
-    if (this.consumers.some((consumer) => consumer.gating && !consumer.headReached)) return;
+    if (this.consumers.some((consumer) => consumer.holdsEnableBack)) return;
     this.wantEnabled = true;
     void this.enable();
   }
