@@ -8,6 +8,7 @@ import {
 } from '@evento/contracts';
 import { EventoBundle, type EventoBundleOptions } from '@evento/sdk';
 import { queryDatabase, waitFor } from '@evento/testing';
+import { headers } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { TodoListAggregate } from '../../examples/todolist/src/domain/todo-list.aggregate';
 import { TodoListNotifier } from '../../examples/todolist/src/domain/todo-list.observer';
@@ -16,6 +17,12 @@ import { TodoListProjector } from '../../examples/todolist/src/domain/todo-list.
 import { TodoListCompletionSaga } from '../../examples/todolist/src/domain/todo-list.saga';
 import { TodoListReadModel } from '../../examples/todolist/src/read-model/todo-list.read-model';
 import { useSuite } from './support';
+
+function deadlineHeader(deadline: number) {
+  const h = headers();
+  h.set('evento-deadline', String(deadline));
+  return h;
+}
 
 /*
  * The SDK runtime against the real registry and event store, without a gateway: the test plays
@@ -72,13 +79,7 @@ describe('SDK runtime (registry + event store)', () => {
     suite.nc
       .request(instanceSubjects('todolist', bundle.instanceId).requests, JSON.stringify(body), {
         timeout: 5_000,
-        headers: (() => {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { headers } = require('@nats-io/transport-node') as typeof import('@nats-io/transport-node');
-          const h = headers();
-          h.set('evento-deadline', String(deadline));
-          return h;
-        })(),
+        headers: deadlineHeader(deadline),
       })
       .then(
         (reply) =>
@@ -231,8 +232,9 @@ describe('SDK runtime (registry + event store)', () => {
 
   it('takes a snapshot every snapshotFrequency events', async () => {
     await append('snap-list', 0, 'TodoListCreated', { listId: 'snap-list', name: 'S', owner: 'ann' });
-    for (let i = 1; i <= 8; i += 1)
+    for (let i = 1; i <= 8; i += 1) {
       await append('snap-list', i, 'TodoItemAdded', { listId: 'snap-list', itemId: `i${i}`, text: 't' });
+    }
     const reply = await work({
       type: 'domain-command',
       command: 'AddTodoItem',

@@ -247,11 +247,12 @@ describe('TodoList example against the suite', () => {
     const http = standby.getHttpServer();
     const created = await request(http).post('/lists').send({ name: 'Takeover', owner: 'bob' }).expect(201);
     const takeoverId = (created.body as { listId: string }).listId;
-    for (let i = 0; i < 5; i += 1)
+    for (let i = 0; i < 5; i += 1) {
       await request(http)
         .post(`/lists/${takeoverId}/items`)
         .send({ text: `before ${i}` })
         .expect(201);
+    }
 
     // Crash the active one: no goodbye, its connections just go.
     await bundleOf(owner).abort();

@@ -10,9 +10,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [join(root, '../../node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [join(root, '../../node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
 
 const sdk = join(dist, 'sdk/src');
 const contracts = join(dist, 'contracts/src');
@@ -28,7 +32,9 @@ for (const file of walk(sdk)) {
     rewritten += 1;
   }
 }
-process.stdout.write(`@evento/sdk built in ${relative(process.cwd(), dist)} (${rewritten} files point at the bundled contracts)\n`);
+process.stdout.write(
+  `@evento/sdk built in ${relative(process.cwd(), dist)} (${rewritten} files point at the bundled contracts)\n`,
+);
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {

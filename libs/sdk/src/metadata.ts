@@ -110,8 +110,9 @@ function componentDecorator(
 ) {
   return (target: Constructor): void => {
     const version = options.version ?? 1;
-    if (!Number.isInteger(version) || version < 0)
+    if (!Number.isInteger(version) || version < 0) {
       throw new Error(`${target.name}: version must be a whole number >= 0`);
+    }
     components.set(target, {
       type,
       name: options.name ?? target.name,

@@ -40,8 +40,9 @@ export class EventoBundleHost implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   get bundle(): EventoBundle {
-    if (!this.bundleInstance)
+    if (!this.bundleInstance) {
       throw new Error('The Evento bundle is not built yet (it is built at application bootstrap)');
+    }
     return this.bundleInstance;
   }
 

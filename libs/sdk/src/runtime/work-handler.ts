@@ -189,8 +189,9 @@ export class WorkHandler {
         version: version + 1,
         metadata,
       });
-      if (typeof after === 'object' && after !== null && !Array.isArray(after))
+      if (typeof after === 'object' && after !== null && !Array.isArray(after)) {
         outcome.snapshot = { state: toPlain(after) };
+      }
     }
     return outcome;
   }
