@@ -7,7 +7,7 @@ import request from 'supertest';
 import { useSuite } from '../../../test/sdk/support';
 import { createTodoListApp } from '../src/bootstrap';
 import { loadTodoListConfig } from '../src/config';
-import { TodoItemAdded, type TodoListView } from '../src/domain/messages';
+import { AddTodoItem, TodoItemAdded, type TodoListView } from '../src/domain/messages';
 import { TodoListAggregate } from '../src/domain/todo-list.aggregate';
 import { TodoListProjector } from '../src/domain/todo-list.projector';
 import type { TodoListModuleOptions } from '../src/app.module';
@@ -34,7 +34,9 @@ class PoisonProjector {
 jest.setTimeout(60_000);
 
 describe('TodoList example against the suite', () => {
-  const suite = useSuite('todolist', ['event-store', 'registry', 'gateway']);
+  // Bundles must authenticate: the registry checks the hello's token, the gateway every request's.
+  const token = 'todolist-test-token-0123456789';
+  const suite = useSuite('todolist', ['event-store', 'registry', 'gateway'], { BUNDLE_TOKENS: `todolist=${token}` });
   const running: INestApplication[] = [];
   const config = (instanceId: string) =>
     loadTodoListConfig({
@@ -43,6 +45,7 @@ describe('TodoList example against the suite', () => {
       NATS_SUBJECT_PREFIX: suite.bundleConnection.subjectPrefix,
       TODOLIST_HTTP_PORT: '0',
       TODOLIST_INSTANCE_ID: instanceId,
+      BUNDLE_TOKEN: token,
     });
 
   async function boot(instanceId: string, options: TodoListModuleOptions = {}): Promise<INestApplication> {
@@ -112,15 +115,22 @@ describe('TodoList example against the suite', () => {
     const aggregate = app.get(TodoListAggregate);
     const handled = aggregate.handled;
     await request(app.getHttpServer()).post('/lists').send({ name: '', owner: 'not ok!' }).expect(400);
-    // Straight to the gateway, past the REST API's own validation: the bundle refuses it.
+    // Through the gateway, past the REST API's own validation: the bundle refuses it on arrival.
+    await expect(
+      bundleOf(app).commandGateway.send(AddTodoItem.of({ listId, itemId: 'bad id with spaces', text: '' })),
+    ).rejects.toMatchObject({
+      code: ErrorCode.VALIDATION_FAILED,
+      message: expect.stringMatching(/^AddTodoItem is invalid: itemId must be .*; text must be longer/) as unknown,
+    });
+    expect(aggregate.handled).toBe(handled);
+    // Without the bundle's token the gateway does not route it at all.
     await expect(
       suite.client.request(GatewayContracts.command, {
         command: 'AddTodoItem',
         aggregateId: listId,
-        payload: { listId, itemId: 'bad id with spaces', text: '' },
+        payload: { listId },
       }),
-    ).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
-    expect(aggregate.handled).toBe(handled);
+    ).rejects.toMatchObject({ code: ErrorCode.UNAUTHORIZED });
   });
 
   it('completes the list through the saga when its last item is checked; the observer fires once per event', async () => {

@@ -230,6 +230,10 @@ export class EventoBundle {
       () => nc,
       this.options.subjectPrefix,
       this.options.requestTimeoutMs ?? 10_000,
+      {
+        bundleId: this.bundleId,
+        token: this.options.token,
+      },
     );
     void this.watchNats(nc);
     await this.store.init();

@@ -10,6 +10,8 @@ import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-
 import { randomUUID } from 'node:crypto';
 import { errorFromBody } from '../errors';
 
+const GATEWAY_SUBJECTS = 'evento.v1.gateway.';
+
 export interface SendOptions {
   /** Relative timeout; capped by `deadline` when both are given. */
   timeoutMs?: number;
@@ -25,6 +27,7 @@ export class Transport {
     private readonly connection: () => NatsConnection,
     readonly prefix: string | undefined,
     private readonly defaultTimeoutMs: number,
+    private readonly identity?: { bundleId: string; token?: string },
   ) {}
 
   get nc(): NatsConnection {
@@ -48,6 +51,12 @@ export class Transport {
     h.set(Headers.requestId, options.requestId ?? randomUUID());
     h.set(Headers.correlationId, options.correlationId ?? randomUUID());
     h.set(Headers.deadline, String(now + timeout));
+    if (this.identity) {
+      h.set(Headers.bundleId, this.identity.bundleId);
+      // The token only goes where it is checked: the gateway authenticates bundles' requests.
+      if (this.identity.token && contract.subject.startsWith(GATEWAY_SUBJECTS))
+        h.set(Headers.token, this.identity.token);
+    }
     let text: string;
     try {
       const reply = await this.nc.request(this.subject(contract.subject), JSON.stringify(body), {
