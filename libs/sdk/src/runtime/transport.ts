@@ -54,8 +54,9 @@ export class Transport {
     if (this.identity) {
       h.set(Headers.bundleId, this.identity.bundleId);
       // The token only goes where it is checked: the gateway authenticates bundles' requests.
-      if (this.identity.token && contract.subject.startsWith(GATEWAY_SUBJECTS))
+      if (this.identity.token && contract.subject.startsWith(GATEWAY_SUBJECTS)) {
         h.set(Headers.token, this.identity.token);
+      }
     }
     let text: string;
     try {
