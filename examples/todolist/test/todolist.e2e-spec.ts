@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayContracts, instanceSubjects, type ConsumerStatusResponse } from '@evento/contracts';
-import { type EventoBundle, EventHandler, Projector } from '@evento/sdk';
+import { type EventContext, type EventoBundle, EventHandler, Projector } from '@evento/sdk';
 import { EventoBundleHost } from '@evento/sdk/nest';
 import { queryDatabase, waitFor } from '@evento/testing';
 import { Injectable, type INestApplication } from '@nestjs/common';
@@ -16,6 +16,16 @@ import type { TodoListModuleOptions } from '../src/app.module';
 @Injectable()
 @Projector({ name: 'TodoListProjector', version: 2, waitForHeadReached: true })
 class TodoListProjectorV2 extends TodoListProjector {}
+
+/** Version 2, slowed down, so a crash lands while events are still being applied. */
+@Injectable()
+@Projector({ name: 'TodoListProjector', version: 2, waitForHeadReached: true })
+class SlowTodoListProjector extends TodoListProjectorV2 {
+  override async onItemAdded(event: TodoItemAdded, context: EventContext): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await super.onItemAdded(event, context);
+  }
+}
 
 /** A projector whose handler throws until the test "fixes" it. */
 @Injectable()
@@ -244,10 +254,10 @@ describe('TodoList example against the suite', () => {
     ).toEqual([]);
   });
 
-  it('runs each consumer on exactly one of two instances; the other takes over, nothing skipped or doubled', async () => {
+  it('runs each consumer on exactly one of two instances; killed mid-stream, the other takes over, nothing skipped or doubled', async () => {
     if (app) await close(app);
-    const first = await boot('todo-b', { projector: TodoListProjectorV2 });
-    const second = await boot('todo-c', { projector: TodoListProjectorV2 });
+    const first = await boot('todo-b', { projector: SlowTodoListProjector });
+    const second = await boot('todo-c', { projector: SlowTodoListProjector });
     await waitFor(() => projectorOf(first).active || projectorOf(second).active, { what: 'an active projector' });
     for (const name of ['TodoListProjector', 'TodoListCompletionSaga', 'TodoListNotifier']) {
       const active = [first, second].filter((candidate) => bundleOf(candidate).consumer(name)!.active);
@@ -257,30 +267,29 @@ describe('TodoList example against the suite', () => {
     const http = standby.getHttpServer();
     const created = await request(http).post('/lists').send({ name: 'Takeover', owner: 'bob' }).expect(201);
     const takeoverId = (created.body as { listId: string }).listId;
-    for (let i = 0; i < 5; i += 1) {
-      await request(http)
-        .post(`/lists/${takeoverId}/items`)
-        .send({ text: `before ${i}` })
-        .expect(201);
-    }
-
-    // Crash the active one: no goodbye, its connections just go.
-    await bundleOf(owner).abort();
-    await close(owner);
+    const texts = Array.from({ length: 30 }, (_, i) => `item ${i}`);
     let last = '';
-    for (let i = 0; i < 5; i += 1) {
-      const added = await request(http)
-        .post(`/lists/${takeoverId}/items`)
-        .send({ text: `after ${i}` })
-        .expect(201);
+    for (const text of texts) {
+      const added = await request(http).post(`/lists/${takeoverId}/items`).send({ text }).expect(201);
       last = (added.body as { position: string }).position;
     }
-    await projectorOf(standby).waitForPosition(last, 20_000);
+    const firstItem = BigInt((created.body as { position: string }).position) + 1n;
+    // Kill the active one while it is applying the items (40 ms each): no goodbye, sockets cut.
+    await projectorOf(owner).waitForPosition(String(firstItem + 5n));
+    const appliedByOwner = owner.get(SlowTodoListProjector).applied;
+    await bundleOf(owner).abort();
+    await close(owner);
+    const [checkpoint] = await queryDatabase<{ position: string }>(
+      suite.url,
+      "SELECT position::text AS position FROM todolist.consumer_checkpoint WHERE consumer_id = 'todolist_TodoListProjector_2_all'",
+    );
+    expect(BigInt(checkpoint.position)).toBeLessThan(BigInt(last));
+
+    await projectorOf(standby).waitForPosition(last, 30_000);
     expect(projectorOf(standby).active).toBe(true);
     const view = (await request(http).get(`/lists/${takeoverId}`).expect(200)).body as TodoListView;
-    expect(view.appliedEvents).toBe(11);
-    expect(view.items.map((item) => item.text)).toEqual(
-      [0, 1, 2, 3, 4].map((i) => `before ${i}`).concat([0, 1, 2, 3, 4].map((i) => `after ${i}`)),
-    );
+    expect(view.appliedEvents).toBe(1 + texts.length);
+    expect(view.items.map((item) => item.text)).toEqual(texts);
+    expect(appliedByOwner + standby.get(SlowTodoListProjector).applied).toBeGreaterThanOrEqual(1 + texts.length);
   });
 });

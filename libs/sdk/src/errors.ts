@@ -59,8 +59,17 @@ export function isTransient(error: unknown): boolean {
     return error.code === ErrorCode.UNAVAILABLE || error.code === ErrorCode.DEADLINE_EXCEEDED;
   }
   const code = (error as { code?: unknown } | null)?.code;
-  // Postgres connection-class errors (08xxx), or a socket that went away.
-  return typeof code === 'string' && (/^08/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code));
+  // Postgres: connection (08), resources (53), operator intervention (57P), serialization
+  // failure and deadlock (40001, 40P01); sockets that went away.
+  if (typeof code === 'string' && /^(08|53|57P|40001|40P01|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code))
+    return true;
+  // node-postgres reports a lost connection without a code.
+  return (
+    error instanceof Error &&
+    /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      error.message,
+    )
+  );
 }
 
 export function errorName(error: unknown): string {

@@ -104,8 +104,12 @@ export class PostgresConsumerStore implements ConsumerStore {
   /** Drops every connection at once, as a crash would (the locks go with them). For tests. */
   async abort(): Promise<void> {
     this.held.clear();
-    const lock = this.lockClient as unknown as { connection?: { stream?: { destroy(): void } } } | undefined;
-    lock?.connection?.stream?.destroy();
+    type Socketed = { connection?: { stream?: { destroy(): void } } };
+    // Cut every socket, as a killed process would: open transactions roll back, locks go.
+    (this.lockClient as unknown as Socketed | undefined)?.connection?.stream?.destroy();
+    for (const client of (this.pool as unknown as { _clients?: Socketed[] })._clients ?? []) {
+      client.connection?.stream?.destroy();
+    }
     this.lockClient = undefined;
     this.lockClientReady = undefined;
     await this.pool.end().catch(() => undefined);
@@ -221,6 +225,12 @@ export class PostgresConsumerStore implements ConsumerStore {
   private async transaction(work: (client: PoolClient) => Promise<boolean>): Promise<boolean> {
     const client = await this.pool.connect();
     let broken = false;
+    // A connection lost mid-transaction emits 'error' on the client: the query fails and the
+    // caller retries; without a listener it would crash the process instead.
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       const keep = await work(client);
@@ -232,6 +242,7 @@ export class PostgresConsumerStore implements ConsumerStore {
       });
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
