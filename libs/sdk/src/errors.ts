@@ -61,8 +61,9 @@ export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // Postgres: connection (08), resources (53), operator intervention (57P), serialization
   // failure and deadlock (40001, 40P01); sockets that went away.
-  if (typeof code === 'string' && /^(08|53|57P|40001|40P01|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code))
+  if (typeof code === 'string' && /^(08|53|57P|40001|40P01|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code)) {
     return true;
+  }
   // node-postgres reports a lost connection without a code.
   return (
     error instanceof Error &&
