@@ -1,13 +1,16 @@
 import {
   type BundleTelemetryBatch,
+  GatewayContracts,
+  type SendQueryRequest,
   instanceSubjects,
   RegistryContracts,
   ScalerContracts,
   type ScalingSignal,
   TelemetryContracts,
 } from '@evento/contracts';
-import { EventoBundle, Projection, Query, QueryHandler, View } from '@evento/sdk';
-import { TcpProxy, waitFor } from '@evento/testing';
+import { EventoBundle, Projection, Query, type QueryContext, QueryHandler, View } from '@evento/sdk';
+import { queryDatabase, TcpProxy, waitFor } from '@evento/testing';
+import { headers } from '@nats-io/transport-node';
 import { IsString } from 'class-validator';
 import { startApp } from '../support/apps';
 import { FAST_REGISTRY, useSuite } from './support';
@@ -24,11 +27,23 @@ class Greet extends Query<Greeting> {
   name: string;
 }
 
+class GreetTwice extends Query<Greeting> {
+  @IsString()
+  name: string;
+}
+
 @Projection()
 class Greeter {
   @QueryHandler({ returns: Greeting })
   greet(query: Greet): Greeting {
     return Greeting.of({ text: `hello ${query.name}` });
+  }
+
+  /** Asks another query through the gateway, inside the handler's deadline. */
+  @QueryHandler({ returns: Greeting, invokes: [Greet] })
+  async greetTwice(query: GreetTwice, context: QueryContext): Promise<Greeting> {
+    const once = await context.queryGateway.query(Greet.of({ name: query.name }));
+    return Greeting.of({ text: `${once.text}, ${once.text}` });
   }
 }
 
@@ -69,6 +84,7 @@ describe('SDK connection: reconnects, several servers, telemetry and scaling sig
       // The first server does not exist; the client moves on to the next.
       servers: ['nats://127.0.0.1:1', `nats://127.0.0.1:${proxy.port}`],
       subjectPrefix: suite.bundleConnection.subjectPrefix,
+      token: 'greeter-token-0123456789',
       components: [new Greeter()],
       telemetry: { flushIntervalMs: 200 },
       autoscaling: { maxInFlight: 0, minInFlight: 1, maxOverflow: 1, maxUnderflow: 1, boredTimeoutMs: 60_000 },
@@ -124,6 +140,51 @@ describe('SDK connection: reconnects, several servers, telemetry and scaling sig
     expect((await ask('bob')).data?.result.text).toBe('hello bob');
   });
 
+  it("forwards the handler's deadline and correlation id on the queries it sends", async () => {
+    // Plays the gateway: answers the query the handler sends, and keeps its headers.
+    const seen: Array<{
+      deadline?: string;
+      correlation?: string;
+      bundleId?: string;
+      token?: string;
+      body: SendQueryRequest;
+    }> = [];
+    const gateway = suite.nc.subscribe(GatewayContracts.query.subject, {
+      callback: (_error, msg) => {
+        seen.push({
+          deadline: msg.headers?.get('evento-deadline'),
+          correlation: msg.headers?.get('evento-correlation-id'),
+          bundleId: msg.headers?.get('evento-bundle-id'),
+          token: msg.headers?.get('evento-token'),
+          body: JSON.parse(msg.string()) as SendQueryRequest,
+        });
+        msg.respond(JSON.stringify({ data: { result: { text: 'hi' }, bundleId: 'greeter', instanceId: 'x' } }));
+      },
+    });
+    try {
+      const deadline = Date.now() + 4_321;
+      const h = headers();
+      h.set('evento-deadline', String(deadline));
+      h.set('evento-correlation-id', 'corr-42');
+      const reply = await suite.nc.request(
+        instanceSubjects('greeter', bundle.instanceId).requests,
+        JSON.stringify({ type: 'query', query: 'GreetTwice', payload: { name: 'x' }, metadata: {} }),
+        { timeout: 5_000, headers: h },
+      );
+      expect(JSON.parse(reply.string())).toEqual({ data: { result: { text: 'hi, hi' } } });
+      expect(seen).toHaveLength(1);
+      expect(Number(seen[0].deadline)).toBe(deadline);
+      expect(seen[0]).toMatchObject({ correlation: 'corr-42', bundleId: 'greeter', token: 'greeter-token-0123456789' });
+      expect(seen[0].body).toMatchObject({
+        query: 'Greet',
+        payload: { name: 'x' },
+        source: { bundleId: 'greeter', instanceId: bundle.instanceId, component: 'Greeter', handler: 'greetTwice' },
+      });
+    } finally {
+      gateway.unsubscribe();
+    }
+  });
+
   it('comes back after the registry was away', async () => {
     const registry = suite.apps.get('registry')!;
     await registry.app.close();
@@ -131,5 +192,25 @@ describe('SDK connection: reconnects, several servers, telemetry and scaling sig
     suite.apps.set('registry', replacement);
     await waitFor(routed, { timeoutMs: 20_000, what: 'routed by the new registry' });
     expect(bundle.status).toBe('enabled');
+  });
+
+  it('drains when the server asks: answers, disables, says goodbye and calls onDrained', async () => {
+    const drained = new Promise<void>((resolve) => {
+      (bundle as unknown as { options: { onDrained?: () => void } }).options.onDrained = resolve;
+    });
+    const reply = await suite.nc.request(
+      instanceSubjects('greeter', bundle.instanceId).control,
+      JSON.stringify({ type: 'drain', reason: 'scale down', timeoutMs: 5_000 }),
+      { timeout: 5_000 },
+    );
+    expect(JSON.parse(reply.string())).toEqual({ data: { accepted: true, inFlight: 0 } });
+    await drained;
+    expect(bundle.status).toBe('stopped');
+    const rows = await queryDatabase<{ status: string }>(
+      suite.url,
+      'SELECT status FROM registry.instances WHERE instance_id = $1',
+      [bundle.instanceId],
+    );
+    expect(rows[0]?.status).toBe('gone');
   });
 });
