@@ -24,7 +24,7 @@ export class TodoListReadModel {
     readonly schema: string,
   ) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('schema must be a lower-case SQL identifier');
-    this.pool = new Pool({ connectionString: url, max: 5 });
+    this.pool = new Pool({ connectionString: url, max: 3 });
     this.pool.on('error', () => undefined);
   }
 
