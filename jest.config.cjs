@@ -37,7 +37,11 @@ module.exports = {
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/examples/*/test/**/*.e2e-spec.ts'],
+      testMatch: [
+        '<rootDir>/test/**/*.e2e-spec.ts',
+        '<rootDir>/apps/*/test/**/*.e2e-spec.ts',
+        '<rootDir>/examples/*/test/**/*.e2e-spec.ts',
+      ],
     },
   ],
 };

@@ -57,8 +57,9 @@ function options() {
     process.exit(0);
   }
   for (const name of flags.keys()) {
-    if (!['samples', 'warmup', 'no-build', 'out'].includes(name))
-      {throw new Error(`unknown option --${name}\n\n${USAGE}`);}
+    if (!['samples', 'warmup', 'no-build', 'out'].includes(name)) {
+      throw new Error(`unknown option --${name}\n\n${USAGE}`);
+    }
   }
   const count = (name, fallback) => {
     const value = flags.has(name) ? Number(flags.get(name)) : fallback;
