@@ -226,6 +226,17 @@ describe('SDK runtime (registry + event store)', () => {
       timeout: 2_000,
     });
     expect(JSON.parse(malformed.string())).toMatchObject({ error: { code: ErrorCode.MALFORMED_MESSAGE } });
+    const badStory = await work({
+      type: 'domain-command',
+      command: 'AddTodoItem',
+      aggregateId: 'early-list',
+      payload: { listId: 'early-list', itemId: 'i7', text: 'x' },
+      story: { version: 1, deleted: false, snapshot: null, events: 'not a list', nextAfterVersion: null },
+    });
+    expect(badStory.error).toMatchObject({
+      code: ErrorCode.VALIDATION_FAILED,
+      message: 'story.events must be an array of events',
+    });
     const unknown = await work({ type: 'query', query: 'Nope', payload: {}, metadata: {} });
     expect(unknown.error?.code).toBe(ErrorCode.NO_HANDLER);
   });

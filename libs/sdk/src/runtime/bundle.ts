@@ -247,7 +247,15 @@ export class EventoBundle {
       }),
     );
     await nc.flush();
-    await this.join(true);
+    try {
+      await this.join(true);
+    } catch (error) {
+      // Refused (token, protocol version, descriptor): leave nothing open behind.
+      this.state = 'stopped';
+      await nc.close().catch(() => undefined);
+      await this.store.close().catch(() => undefined);
+      throw error;
+    }
     this.state = 'joined';
     for (const consumer of this.consumers) consumer.start();
     this.telemetry.start();
@@ -635,9 +643,21 @@ function toErrorBody(error: unknown): ErrorBody {
   return { code: ErrorCode.INTERNAL, message: 'Unexpected error in the bundle' };
 }
 
+/** Replies above this are refused with PAYLOAD_TOO_LARGE instead of being lost (NATS default max payload). */
+const MAX_REPLY_BYTES = 1024 * 1024 - 1024;
+
 function respond(msg: Msg, reply: { data: unknown } | { error: ErrorBody }): void {
   try {
-    msg.respond(encodeReply(reply));
+    let text = encodeReply(reply);
+    if (Buffer.byteLength(text) > MAX_REPLY_BYTES) {
+      text = encodeReply({
+        error: {
+          code: ErrorCode.PAYLOAD_TOO_LARGE,
+          message: `The answer is larger than ${MAX_REPLY_BYTES} bytes: page it`,
+        },
+      });
+    }
+    msg.respond(text);
   } catch {
     // The connection closed meanwhile: the caller times out, as with any lost reply.
   }

@@ -82,6 +82,7 @@ export class WorkHandler {
       if (headers.deadline !== undefined && headers.deadline <= Date.now()) {
         throw new EventoError(ErrorCode.DEADLINE_EXCEEDED, 'The deadline passed before the work started');
       }
+      checkWorkShape(body);
       switch (work?.type) {
         case 'domain-command':
           return { data: await this.domainCommand(body as DomainCommandWork, headers) };
@@ -275,6 +276,63 @@ export async function applyEvent(
   const event = toPayloadInstance(handler.meta.payload, payload);
   const next = await handler.call(event, state, context);
   return next === undefined ? state : next;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The envelope of the work, before any of it is used: VALIDATION_FAILED names what is wrong. */
+function checkWorkShape(body: unknown): void {
+  const problems: string[] = [];
+  if (!isObject(body)) {
+    problems.push('the work must be a JSON object');
+  } else {
+    const name = body.type === 'query' ? body.query : body.command;
+    if (typeof name !== 'string' || name.length === 0) {
+      problems.push(`${body.type === 'query' ? 'query' : 'command'} must be a payload name`);
+    }
+    if (!isObject(body.payload)) problems.push('payload must be an object');
+    if (body.metadata !== undefined && !isObject(body.metadata)) problems.push('metadata must be an object');
+    if (body.type === 'domain-command') {
+      if (typeof body.aggregateId !== 'string' || body.aggregateId.length === 0) {
+        problems.push('aggregateId must be a string');
+      }
+      const story = body.story;
+      if (!isObject(story)) {
+        problems.push('story must be an object');
+      } else {
+        if (!Number.isInteger(story.version) || (story.version as number) < 0) {
+          problems.push('story.version must be a whole number');
+        }
+        if (typeof story.deleted !== 'boolean') problems.push('story.deleted must be a boolean');
+        if (!Array.isArray(story.events) || !story.events.every(isObject)) {
+          problems.push('story.events must be an array of events');
+        }
+        if (
+          story.snapshot !== null &&
+          story.snapshot !== undefined &&
+          !(isObject(story.snapshot) && isObject(story.snapshot.state))
+        ) {
+          problems.push('story.snapshot must be null or { version, state }');
+        }
+        if (
+          story.nextAfterVersion !== null &&
+          story.nextAfterVersion !== undefined &&
+          !Number.isInteger(story.nextAfterVersion)
+        ) {
+          problems.push('story.nextAfterVersion must be null or a version');
+        }
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new EventoError(
+      ErrorCode.VALIDATION_FAILED,
+      problems.join('; '),
+      problems.map((problem) => ({ property: 'work', constraints: { shape: problem } })),
+    );
+  }
 }
 
 function objectOr(value: unknown): Record<string, unknown> {
