@@ -6,7 +6,16 @@ import {
   RegistryContracts,
   type StoredEvent,
 } from '@evento/contracts';
-import { EventoBundle, type EventoBundleOptions } from '@evento/sdk';
+import {
+  EventoBundle,
+  type EventoBundleOptions,
+  Service,
+  ServiceCommand,
+  ServiceCommandHandler,
+  ServiceEvent,
+  type ServiceContext,
+} from '@evento/sdk';
+import { IsEmail } from 'class-validator';
 import { queryDatabase, waitFor } from '@evento/testing';
 import { headers } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +26,37 @@ import { TodoListProjector } from '../../examples/todolist/src/domain/todo-list.
 import { TodoListCompletionSaga } from '../../examples/todolist/src/domain/todo-list.saga';
 import { TodoListReadModel } from '../../examples/todolist/src/read-model/todo-list.read-model';
 import { useSuite } from './support';
+
+class SendReminder extends ServiceCommand {
+  @IsEmail()
+  to: string;
+
+  override getLockId(): string {
+    return this.to;
+  }
+}
+
+class ReminderSent extends ServiceEvent {
+  to: string;
+  by: string;
+}
+
+class Unsubscribe extends ServiceCommand {
+  @IsEmail()
+  to: string;
+}
+
+@Service()
+class Mailer {
+  @ServiceCommandHandler()
+  send(command: SendReminder, context: ServiceContext): ReminderSent {
+    const user = context.metadata.user;
+    return ReminderSent.of({ to: command.to, by: typeof user === 'string' ? user : 'nobody' });
+  }
+
+  @ServiceCommandHandler()
+  unsubscribe(_command: Unsubscribe): void {}
+}
 
 function deadlineHeader(deadline: number) {
   const h = headers();
@@ -40,6 +80,7 @@ describe('SDK runtime (registry + event store)', () => {
     bundleVersion: '1.0.0',
     ...suite.bundleConnection,
     components: [
+      new Mailer(),
       aggregate,
       projector,
       new TodoListProjection(readModel),
@@ -109,6 +150,7 @@ describe('SDK runtime (registry + event store)', () => {
       ['todolist'],
     );
     expect(catalog).toEqual([
+      { name: 'Mailer', type: 'service' },
       { name: 'TodoListAggregate', type: 'aggregate' },
       { name: 'TodoListCompletionSaga', type: 'saga' },
       { name: 'TodoListNotifier', type: 'observer' },
@@ -256,6 +298,32 @@ describe('SDK runtime (registry + event store)', () => {
     });
     const snapshot = (reply.data as { snapshot?: { state: { items: Record<string, unknown> } } }).snapshot;
     expect(Object.keys(snapshot!.state.items)).toHaveLength(9);
+  });
+
+  it('runs service commands: an event, or none', async () => {
+    const sent = await work({
+      type: 'service-command',
+      command: 'SendReminder',
+      payload: { to: 'ann@example.com' },
+      aggregateId: null,
+      lockId: 'ann@example.com',
+      metadata: { user: 'bob' },
+    });
+    expect(sent.data).toEqual({ event: { eventName: 'ReminderSent', payload: { to: 'ann@example.com', by: 'bob' } } });
+    const none = await work({
+      type: 'service-command',
+      command: 'Unsubscribe',
+      payload: { to: 'ann@example.com' },
+      metadata: {},
+    });
+    expect(none.data).toEqual({ event: null });
+    const invalid = await work({
+      type: 'service-command',
+      command: 'SendReminder',
+      payload: { to: 'not an address' },
+      metadata: {},
+    });
+    expect(invalid.error?.code).toBe(ErrorCode.VALIDATION_FAILED);
   });
 
   it('answers queries from the projection', async () => {

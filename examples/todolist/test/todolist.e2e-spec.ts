@@ -210,6 +210,21 @@ describe('TodoList example against the suite', () => {
     expect(app.get(TodoListProjectorV2).applied).toBeGreaterThanOrEqual(before.appliedEvents);
     const after = (await request(app.getHttpServer()).get(`/lists/${listId}`).expect(200)).body as TodoListView;
     expect({ ...after, updatedAt: null }).toEqual({ ...before, updatedAt: null });
+
+    // An operator's reset to '' (control subject) rebuilds it again, to the same view.
+    const applied = app.get(TodoListProjectorV2).applied;
+    const reply = await suite.nc.request(
+      instanceSubjects('todolist', 'todo-a').control,
+      JSON.stringify({ type: 'consumer-reset', consumerId: projector.id, cursor: '' }),
+      { timeout: 10_000 },
+    );
+    expect(JSON.parse(reply.string())).toEqual({ data: { consumerId: projector.id, done: true } });
+    await waitFor(() => app.get(TodoListProjectorV2).applied >= applied + before.appliedEvents, {
+      what: 'the rebuild',
+    });
+    await projector.waitForPosition(head);
+    const again = (await request(app.getHttpServer()).get(`/lists/${listId}`).expect(200)).body as TodoListView;
+    expect({ ...again, updatedAt: null }).toEqual({ ...before, updatedAt: null });
   });
 
   it('dead-letters an event whose handler keeps failing, goes on, and processes it after a fix and a replay', async () => {
