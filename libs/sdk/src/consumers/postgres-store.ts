@@ -117,7 +117,8 @@ export class PostgresConsumerStore implements ConsumerStore {
 
   private lockConnection(): Promise<Client> {
     if (!this.lockClientReady) {
-      const client = new Client({ connectionString: this.options.url });
+      // keepAlive: a silently dead connection is noticed (and its locks given up) sooner.
+      const client = new Client({ connectionString: this.options.url, keepAlive: true });
       const lost = () => {
         // Every lock went with the connection.
         this.held.clear();
