@@ -354,7 +354,7 @@ describe('SDK runtime (registry + event store)', () => {
     );
     const status = (JSON.parse(reply.string()) as { data: ConsumerStatusResponse }).data;
     expect(status).toMatchObject({
-      consumerId: 'todolist_TodoListProjector_1_all',
+      consumerId: 'todolist_TodoListProjector_1_default',
       componentType: 'projector',
       active: true,
       lag: 0,

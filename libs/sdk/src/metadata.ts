@@ -1,4 +1,4 @@
-import type { ComponentType, HandlerType } from '@evento/contracts';
+import { type ComponentType, DEFAULT_CONTEXT, type HandlerType } from '@evento/contracts';
 import { type PayloadClass, payloadKindOf } from './payloads';
 
 /** How a consumer retries a failing event before it goes to the dead-event queue. */
@@ -25,7 +25,7 @@ export interface AggregateOptions extends ComponentOptions {
 export interface ConsumerOptions extends ComponentOptions {
   /** A new version is a new consumer: projectors rebuild from the start (default 1). */
   version?: number;
-  /** Event store context to read (default `*`: every context). */
+  /** Event store context to read (default `default`, where events without a context go; `*`: every context). */
   context?: string;
   retry?: RetryOptions;
 }
@@ -119,7 +119,7 @@ function componentDecorator(
       description: options.description,
       snapshotFrequency: options.snapshotFrequency ?? -1,
       version,
-      context: options.context ?? '*',
+      context: options.context ?? DEFAULT_CONTEXT,
       waitForHeadReached: options.waitForHeadReached ?? false,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       handlers: inheritedHandlers(target.prototype as object),

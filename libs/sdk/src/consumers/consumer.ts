@@ -266,6 +266,8 @@ export class Consumer {
           ),
         );
         this.retrying = null;
+        // The registry's view of the consumer counts its dead events.
+        this.deps.changed();
         return moved;
       }
     }

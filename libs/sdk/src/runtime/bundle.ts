@@ -425,7 +425,10 @@ export class EventoBundle {
     try {
       await this.transport.request(
         RegistryContracts.reportConsumers,
-        { ...this.sessionRef(), consumers: this.consumers.map((consumer) => consumer.report()) },
+        {
+          ...this.sessionRef(),
+          consumers: await Promise.all(this.consumers.map((consumer) => this.reportOf(consumer))),
+        },
         { timeoutMs: 2_000 },
       );
     } catch (error) {
@@ -436,6 +439,15 @@ export class EventoBundle {
       )) {
         this.logger.warn(`consumer report failed: ${errorMessage(error)}`);
       }
+    }
+  }
+
+  private async reportOf(consumer: Consumer) {
+    const report = consumer.report();
+    try {
+      return { ...report, deadEvents: await this.store.deadCount(consumer.id) };
+    } catch {
+      return report;
     }
   }
 
