@@ -72,7 +72,9 @@ export class Consumer {
   /** Another instance holds the lock: this one waits to take over. */
   standby = false;
   private retrying: ConsumerStatusResponse['retrying'] = null;
-  private positionWaiters: Array<{ position: bigint; resolve: () => void }> = [];
+  private positionWaiters: Array<{ target: bigint; position: string; resolve: () => void }> = [];
+  /** Positions this process handled lately, for waiters in APES mode (where positions are not ordered). */
+  private readonly recent = new Set<string>();
 
   constructor(
     bundleId: string,
@@ -214,6 +216,8 @@ export class Consumer {
     if (moved) {
       this.cursor = cursor;
       this.position = position;
+      this.recent.add(position);
+      if (this.recent.size > 10_000) this.recent.delete(this.recent.values().next().value!);
       this.notifyPosition();
     } else {
       this.cursor = undefined;
@@ -431,13 +435,13 @@ export class Consumer {
   }
 
   /**
-   * Resolves once this instance handled the event at `position` (or a later one). Consumers
-   * read every event of their context (handled or not), so every position is reached.
+   * Resolves once this instance handled the event at `position` of its context. In CPES mode
+   * (cursors are positions) a checkpoint at or past it counts, also from an earlier run; in APES
+   * mode (positions are not in reading order) only the event itself, handled by this process.
    */
   async waitForPosition(position: string, timeoutMs = 30_000): Promise<void> {
     const target = BigInt(position);
-    const reached = () => BigInt(this.position) >= target && this.cursor !== undefined;
-    if (reached()) return;
+    if (this.passed(target, position)) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.positionWaiters = this.positionWaiters.filter((w) => w.resolve !== done);
@@ -451,15 +455,19 @@ export class Consumer {
         clearTimeout(timer);
         resolve();
       };
-      this.positionWaiters.push({ position: target, resolve: done });
+      this.positionWaiters.push({ target, position, resolve: done });
     });
+  }
+
+  private passed(target: bigint, position: string): boolean {
+    if (this.recent.has(position)) return true;
+    return this.cursor !== undefined && !this.cursor.includes(':') && BigInt(this.position) >= target;
   }
 
   private notifyPosition(): void {
     if (this.positionWaiters.length === 0) return;
-    const now = BigInt(this.position);
-    const ready = this.positionWaiters.filter((w) => w.position <= now);
-    this.positionWaiters = this.positionWaiters.filter((w) => w.position > now);
+    const ready = this.positionWaiters.filter((w) => this.passed(w.target, w.position));
+    this.positionWaiters = this.positionWaiters.filter((w) => !ready.includes(w));
     for (const waiter of ready) waiter.resolve();
   }
 
