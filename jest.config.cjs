@@ -21,6 +21,8 @@ const shared = {
     '^@evento/contracts$': '<rootDir>/libs/contracts/src',
     '^@evento/platform$': '<rootDir>/libs/platform/src',
     '^@evento/testing$': '<rootDir>/libs/testing/src',
+    '^@evento/sdk$': '<rootDir>/libs/sdk/src',
+    '^@evento/sdk/nest$': '<rootDir>/libs/sdk/src/nest',
   },
 };
 
@@ -31,11 +33,15 @@ module.exports = {
   // boot apps and drop databases, which can take seconds on a loaded machine.
   testTimeout: 60000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,examples}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
+      testMatch: [
+        '<rootDir>/test/**/*.e2e-spec.ts',
+        '<rootDir>/apps/*/test/**/*.e2e-spec.ts',
+        '<rootDir>/examples/*/test/**/*.e2e-spec.ts',
+      ],
     },
   ],
 };

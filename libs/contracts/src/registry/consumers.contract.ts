@@ -10,6 +10,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { MAX_VERSION, NAME_PATTERN } from '../event-store/events.contract';
@@ -35,6 +36,8 @@ export class ConsumerReport {
   @Max(MAX_VERSION)
   version: number;
 
+  /** A context name, or `*` for a consumer of every context (as in the event store's fetch). */
+  @ValidateIf((report: ConsumerReport) => report.context !== '*')
   @Matches(NAME_PATTERN, { message: 'context must be a context name or *' })
   context: string;
 
