@@ -131,7 +131,8 @@ describe('registry consumers: reports and admin actions relayed to the active in
             componentName: 'TodoListProjector',
             componentType: 'projector',
             version: 1,
-            context: 'default',
+            // A consumer of every context reports `*`; it must be relayed, not refused.
+            context: '*',
             active: true,
             enabled: true,
             cursor: '41',
@@ -172,6 +173,7 @@ describe('registry consumers: reports and admin actions relayed to the active in
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({
       instanceId: active.instanceId,
+      context: '*',
       consumerId: 'todo_TodoListProjector_1_default',
       cursor: '41',
     });

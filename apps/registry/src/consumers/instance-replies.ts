@@ -13,6 +13,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -93,6 +94,8 @@ export class ConsumerStatusReply {
   @Max(MAX_VERSION)
   version: number;
 
+  /** A context name, or `*` for a consumer of every context (as in its report). */
+  @ValidateIf((reply: ConsumerStatusReply) => reply.context !== '*')
   @Matches(NAME_PATTERN)
   context: string;
 
