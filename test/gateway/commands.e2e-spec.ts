@@ -399,6 +399,22 @@ describe('the gateway', () => {
       expect((error as { details: Record<string, unknown> }).details.stack).toBeUndefined();
     });
 
+    it("VALIDATION_FAILED from the bundle's own payload rules, with the fields", async () => {
+      const strict: WorkHandler = () => ({
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'by must be a positive integer',
+          details: [{ property: 'by', constraints: { isPositive: 'by must be a positive integer' } }],
+        },
+      });
+      const bundle = await startBundle(strict);
+      await routedEverywhere([bundle]);
+      await expect(command({ command: 'Increment', aggregateId: 'x', payload: { by: -1 } })).rejects.toMatchObject({
+        code: ErrorCode.VALIDATION_FAILED,
+        details: [{ property: 'by', constraints: { isPositive: 'by must be a positive integer' } }],
+      });
+    });
+
     it('VALIDATION_FAILED for a domain command without an aggregate id, or a body that breaks the contract', async () => {
       const bundle = await startBundle();
       await routedEverywhere([bundle]);

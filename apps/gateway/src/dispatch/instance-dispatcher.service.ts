@@ -34,6 +34,8 @@ const RELAYED_CODES = new Set<string>([
 ]);
 const MAX_MESSAGE = 2_000;
 const MAX_STACK = 16_000;
+const MAX_FIELD_ERRORS = 100;
+const MAX_DETAILS_BYTES = 16_000;
 
 interface Pending {
   instanceId: string;
@@ -172,6 +174,11 @@ export class InstanceDispatcher implements OnApplicationBootstrap, OnApplication
     const error = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const code = isErrorCode(error.code) && RELAYED_CODES.has(error.code) ? error.code : ErrorCode.HANDLER_FAILED;
     const message = typeof error.message === 'string' ? error.message.slice(0, MAX_MESSAGE) : `${from} failed`;
+    // A bundle's validation errors list the fields, as the server's own do: the caller needs them.
+    if (code === ErrorCode.VALIDATION_FAILED && Array.isArray(error.details)) {
+      const fields = error.details.slice(0, MAX_FIELD_ERRORS);
+      if (JSON.stringify(fields).length <= MAX_DETAILS_BYTES) return new EventoError(code, message, fields);
+    }
     const given = (typeof error.details === 'object' && error.details !== null ? error.details : {}) as Record<
       string,
       unknown
