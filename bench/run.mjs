@@ -18,7 +18,7 @@ import { buildIfNeeded, parseFlags, progress, ROOT, runMain } from './support.mj
 const USAGE = `Usage: npm run bench [-- options]
 
   --quick          every benchmark in its short form (about 3 minutes in all)
-  --only=<list>    run only these: event-store, gateway, growth, telemetry (full run only by default)
+  --only=<list>    run only these: event-store, gateway, growth, sdk, telemetry (full run only by default)
   --nats[=<url>]   passed on: use this NATS server instead of private ones
 
 The report is bench/results/latest.md; every figure is in bench/results/latest.json.
@@ -30,11 +30,13 @@ const RESULTS = join(ROOT, 'bench', 'results');
 const BENCHES = {
   'event-store': {
     script: 'event-store.mjs',
-    quick: ['--quick', '--duration=1.5', '--app-warmup=2', '--fetch-events=100000', '--samples=100'],
+    quick: ['--quick', '--duration=1.5', '--app-warmup=2', '--fetch-events=50000', '--samples=100'],
     full: ['--fetch-events=1000000'],
   },
   gateway: { script: 'gateway.mjs', quick: ['--quick'], full: [] },
   growth: { script: 'growth.mjs', quick: ['--quick', '--samples=100'], full: [] },
+  // A bundle written with @evento/sdk: command round trip and append-to-view through a projector.
+  sdk: { script: 'sdk.mjs', quick: ['--samples=100', '--warmup=20'], full: [], noNats: true },
   // Telemetry ingestion (issue of its own); only in the full run, to keep --quick under 3 minutes.
   telemetry: { script: 'telemetry.mjs', quick: null, full: [] },
 };
@@ -55,6 +57,13 @@ function runBench(name, args) {
         outcome: code === 0 ? 'ok' : `failed (${signal ?? code})`,
       });
     });
+  });
+}
+
+function buildSdk() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', 'build:sdk'], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build:sdk failed (${code})`))));
   });
 }
 
@@ -86,6 +95,8 @@ async function main() {
 
   // Build once, so no benchmark's clock includes a build.
   for (const app of ['event-store', 'registry', 'gateway', 'telemetry']) await buildIfNeeded(app);
+  // The SDK bench runs the SDK from dist/libs/sdk, which the apps' build does not produce.
+  if (only.includes('sdk')) await buildSdk();
 
   mkdirSync(RESULTS, { recursive: true });
   const results = {};
@@ -94,7 +105,8 @@ async function main() {
     const out = join(RESULTS, `${name}.json`);
     progress(`=== ${name} (${mode})`);
     const args = BENCHES[name][mode] ?? BENCHES[name].full;
-    durations[name] = await runBench(name, [...args, ...passOn, '--no-build', `--out=${out}`]);
+    const nats = BENCHES[name].noNats ? [] : passOn;
+    durations[name] = await runBench(name, [...args, ...nats, '--no-build', `--out=${out}`]);
     if (durations[name].outcome === 'ok' && existsSync(out)) results[name] = JSON.parse(readFileSync(out, 'utf8'));
   }
 

@@ -153,6 +153,41 @@ function roundTripSection(gw, charts) {
   ];
 }
 
+function sdkSection(sdk) {
+  if (!sdk?.commandRoundTrip) return [];
+  return [
+    '## 2b. Through a bundle written with the SDK',
+    '',
+    "One request at a time from the SDK's command gateway to an aggregate in an SDK bundle, and from the reply to the",
+    'SDK projector having applied the event to its Postgres read model (`waitForPosition`).',
+    '',
+    mdTable(
+      ['measure', 'p50 ms', 'p99 ms', 'baseline', 'baseline p50', 'baseline p99', 'p50/baseline'],
+      [
+        [
+          'domain command round trip',
+          ms(sdk.commandRoundTrip.p50Ms),
+          ms(sdk.commandRoundTrip.p99Ms),
+          'NATS request/reply + pg INSERT',
+          ms(sdk.commandFloor?.p50Ms),
+          ms(sdk.commandFloor?.p99Ms),
+          ratio(div(sdk.commandRoundTrip.p50Ms, sdk.commandFloor?.p50Ms)),
+        ],
+        [
+          'append → SDK projector applied it',
+          ms(sdk.appendToView.p50Ms),
+          ms(sdk.appendToView.p99Ms),
+          'NATS publish → subscriber',
+          ms(sdk.natsHop?.p50Ms),
+          ms(sdk.natsHop?.p99Ms),
+          ratio(div(sdk.appendToView.p50Ms, sdk.natsHop?.p50Ms)),
+        ],
+      ],
+    ),
+    '',
+  ];
+}
+
 function catchUpSection(es) {
   if (!es?.fetch?.length) return [];
   return [
@@ -314,6 +349,7 @@ export function renderReport({ generatedAt, mode, results, durations }, charts) 
     ...machineSection(machine),
     ...appendsSection(results['event-store'], charts),
     ...roundTripSection(results.gateway, charts),
+    ...sdkSection(results.sdk),
     ...catchUpSection(results['event-store']),
     ...deliverySection(results['event-store']),
     ...growthSection(results.growth, charts),
