@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   Matches,
   Max,
@@ -134,6 +135,7 @@ export class PolicyDto {
   @IsBoolean()
   autorun?: boolean;
 
+  @IsObject({ message: 'actuator must be an object: { kind, … }' })
   @ValidateNested()
   @Type(() => ActuatorDto)
   actuator: ActuatorDto;
