@@ -26,10 +26,18 @@ describe('scaler with the deploy-script actuator', () => {
     fleet.killAll();
   });
 
-  const decisions = async (action?: string) =>
-    (await http(scaler(), 'GET', `/decisions?bundleId=${BUNDLE}&limit=500`)).body.filter(
-      (d: { action: string }) => action === undefined || d.action === action,
-    ) as Array<{ action: string; count: number; outcome: string; reason: string; output: string | null; operations?: unknown }>;
+  interface Decision {
+    decisionId: string;
+    action: string;
+    count: number;
+    outcome: string;
+    reason: string;
+    output: string | null;
+  }
+  const decisions = async (action?: string) => {
+    const log = (await http(scaler(), 'GET', `/decisions?bundleId=${BUNDLE}&limit=500`)).body as Decision[];
+    return log.filter((d) => action === undefined || d.action === action);
+  };
 
   it('starts the minimum at boot when autorun is on', async () => {
     const put = await http(scaler(), 'PUT', `/policies/${BUNDLE}`, {
@@ -90,8 +98,9 @@ describe('scaler with the deploy-script actuator', () => {
     const downs = await decisions('down');
     expect(downs.reduce((sum, d) => sum + d.count, 0)).toBe(2);
     const [latest] = downs;
-    const detail = (await http(scaler(), 'GET', `/decisions/${(latest as unknown as { decisionId: string }).decisionId}`))
-      .body as { operations: Array<{ kind: string; state: string; instanceId: string }> };
+    const detail = (await http(scaler(), 'GET', `/decisions/${latest.decisionId}`)).body as {
+      operations: Array<{ kind: string; state: string; instanceId: string }>;
+    };
     expect(detail.operations).toEqual([expect.objectContaining({ kind: 'drain', state: 'done' })]);
   });
 
@@ -116,12 +125,14 @@ describe('scaler with the deploy-script actuator', () => {
     const acted = log.filter((d) => d.action !== 'hold');
     expect(acted.length).toBeGreaterThanOrEqual(5);
     const noticed = new Set(notices.received.map((n) => `${n.decisionId}:${n.outcome}`));
-    for (const decision of acted as unknown as Array<{ decisionId: string; outcome: string }>) {
+    for (const decision of acted) {
       expect(noticed.has(`${decision.decisionId}:${decision.outcome}`)).toBe(true);
     }
     const metrics = await (await fetch(`${scaler()}/metrics`)).text();
     expect(metrics).toMatch(/evento_scaler_decisions_total\{[^}]*bundle="todo"[^}]*action="up"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/evento_scaler_decision_outcomes_total\{[^}]*action="down"[^}]*outcome="succeeded"[^}]*\} 2/);
+    expect(metrics).toMatch(
+      /evento_scaler_decision_outcomes_total\{[^}]*action="down"[^}]*outcome="succeeded"[^}]*\} 2/,
+    );
     expect(metrics).toMatch(/evento_scaler_leader\{[^}]*\} 1/);
     const rows = await queryDatabase<{ count: string }>(suite.url, `SELECT count(*) FROM "scaler"."signals"`);
     expect(Number(rows[0].count)).toBeGreaterThan(0);

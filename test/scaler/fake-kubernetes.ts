@@ -92,7 +92,9 @@ export class FakeKubernetes {
   }
 
   patches(deployment?: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'PATCH' && (!deployment || r.path.endsWith(`/${deployment}/scale`)));
+    return this.requests.filter(
+      (r) => r.method === 'PATCH' && (!deployment || r.path.endsWith(`/${deployment}/scale`)),
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

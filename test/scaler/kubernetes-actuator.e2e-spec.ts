@@ -54,7 +54,13 @@ function actuator(token = TOKEN): KubernetesActuator {
 describe('Kubernetes actuator', () => {
   it('sets the replica count with a merge patch of the scale subresource, with the bearer token', async () => {
     fake.deployments.set('todo/todo-bundle', 1);
-    const result = await actuator().scale({ decisionId: '1', policy: policy('todo-bundle'), count: 2, target: 3, instanceIds: [] });
+    const result = await actuator().scale({
+      decisionId: '1',
+      policy: policy('todo-bundle'),
+      count: 2,
+      target: 3,
+      instanceIds: [],
+    });
     expect(result.output).toBe('deployment todo/todo-bundle: replicas 1 -> 3');
     expect(fake.deployments.get('todo/todo-bundle')).toBe(3);
     const calls = fake.requests.filter((r) => r.path.includes('/todo-bundle/'));

@@ -17,7 +17,8 @@ describe('scaler leader failover', () => {
   const fleet = new SimFleet();
   afterAll(() => fleet.killAll());
 
-  const status = async (url: string) => (await http(url, 'GET', '/scaler/status')).body as { leader: boolean; scalerInstanceId: string };
+  const status = async (url: string) =>
+    (await http(url, 'GET', '/scaler/status')).body as { leader: boolean; scalerInstanceId: string };
 
   it('has exactly one active scaler', async () => {
     await waitFor(async () => (await Promise.all(suite.scalers.map((s) => status(s.url)))).some((s) => s.leader), {

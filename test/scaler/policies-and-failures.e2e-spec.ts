@@ -59,9 +59,17 @@ describe('scaling policies over HTTP', () => {
     ['no actuator', { enabled: true, minInstances: 0, maxInstances: 1 }, 'actuator'],
     ['unknown actuator', { ...VALID, actuator: { kind: 'docker' } }, 'actuator.kind'],
     ['Deployment missing', { ...VALID, actuator: { kind: 'kubernetes', namespace: 'todo' } }, 'actuator.deployment'],
-    ['bad namespace', { ...VALID, actuator: { kind: 'kubernetes', namespace: 'Todo_NS', deployment: 'x' } }, 'actuator.namespace'],
+    [
+      'bad namespace',
+      { ...VALID, actuator: { kind: 'kubernetes', namespace: 'Todo_NS', deployment: 'x' } },
+      'actuator.namespace',
+    ],
     ['script path', { ...VALID, actuator: { kind: 'script', script: '../../bin/sh' } }, 'actuator.script'],
-    ['script not executable', { ...VALID, actuator: { kind: 'script', script: 'not-executable.sh' } }, 'actuator.script'],
+    [
+      'script not executable',
+      { ...VALID, actuator: { kind: 'script', script: 'not-executable.sh' } },
+      'actuator.script',
+    ],
     ['script absent', { ...VALID, actuator: { kind: 'script', script: 'absent.sh' } }, 'actuator.script'],
     [
       'reserved environment',
@@ -100,17 +108,32 @@ describe('scaling policies over HTTP', () => {
   it('counts and drops malformed and invalid signals, and keeps serving', async () => {
     suite.nc.publish('evento.v1.scaler.signals', 'not json');
     suite.nc.publish('evento.v1.scaler.signals', JSON.stringify([1, 2]));
-    suite.nc.publish('evento.v1.scaler.signals', JSON.stringify({ bundleId: 'a b', instanceId: 'x', signal: 'bored', inFlight: 0 }));
-    suite.nc.publish('evento.v1.scaler.signals', JSON.stringify({ bundleId: 'a', instanceId: 'x', signal: 'angry', inFlight: 0 }));
-    suite.nc.publish('evento.v1.scaler.signals', JSON.stringify({ bundleId: 'a', instanceId: 'x', signal: 'bored', inFlight: -1 }));
-    suite.nc.publish('evento.v1.scaler.signals', JSON.stringify({ bundleId: 'a', instanceId: 'x', signal: 'bored', inFlight: 0 }));
+    suite.nc.publish(
+      'evento.v1.scaler.signals',
+      JSON.stringify({ bundleId: 'a b', instanceId: 'x', signal: 'bored', inFlight: 0 }),
+    );
+    suite.nc.publish(
+      'evento.v1.scaler.signals',
+      JSON.stringify({ bundleId: 'a', instanceId: 'x', signal: 'angry', inFlight: 0 }),
+    );
+    suite.nc.publish(
+      'evento.v1.scaler.signals',
+      JSON.stringify({ bundleId: 'a', instanceId: 'x', signal: 'bored', inFlight: -1 }),
+    );
+    suite.nc.publish(
+      'evento.v1.scaler.signals',
+      JSON.stringify({ bundleId: 'a', instanceId: 'x', signal: 'bored', inFlight: 0 }),
+    );
     const metric = async (pattern: RegExp) => {
       const text = await Promise.all(suite.scalers.map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
       return text.reduce((sum, t) => sum + Number(pattern.exec(t)?.[1] ?? 0), 0);
     };
-    await waitFor(async () => (await metric(/evento_scaler_signals_rejected_total\{[^}]*reason="invalid"[^}]*\} (\d+)/)) === 3, {
-      what: 'three invalid signals counted',
-    });
+    await waitFor(
+      async () => (await metric(/evento_scaler_signals_rejected_total\{[^}]*reason="invalid"[^}]*\} (\d+)/)) === 3,
+      {
+        what: 'three invalid signals counted',
+      },
+    );
     expect(await metric(/evento_scaler_signals_rejected_total\{[^}]*reason="malformed"[^}]*\} (\d+)/)).toBe(2);
     await waitFor(async () => (await metric(/evento_scaler_signals_total\{[^}]*signal="bored"[^}]*\} (\d+)/)) === 1, {
       what: 'the valid signal stored',
@@ -140,7 +163,9 @@ describe('scaling policies over HTTP', () => {
     expect(decisions.length).toBeGreaterThanOrEqual(3);
     expect(decisions.length).toBeLessThanOrEqual(5);
     for (const decision of decisions) {
-      expect(decision).toEqual(expect.objectContaining({ action: 'up', outcome: 'failed', error: 'Deploy script failed (exit 3)' }));
+      expect(decision).toEqual(
+        expect.objectContaining({ action: 'up', outcome: 'failed', error: 'Deploy script failed (exit 3)' }),
+      );
       expect(decision.output).toContain('cannot reach the docker daemon');
       expect(decision.output).toContain('details on stderr');
     }
@@ -161,12 +186,17 @@ describe('scaling policies over HTTP', () => {
       actuator: { kind: 'script', script: 'hanging.sh' },
     });
     await waitFor(
-      async () => ((await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as unknown[]).length > 0 &&
-        ((await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as Array<{ outcome: string }>)[0].outcome === 'failed',
+      async () =>
+        ((await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as unknown[]).length > 0 &&
+        ((await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as Array<{ outcome: string }>)[0].outcome ===
+          'failed',
       { what: 'the hanging script killed' },
     );
     await http(scaler(), 'PUT', '/policies/hanging', { ...VALID, actuator: { kind: 'none' } });
-    const [decision] = (await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as Array<{ error: string; output: string }>;
+    const [decision] = (await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as Array<{
+      error: string;
+      output: string;
+    }>;
     expect(decision.error).toBe('Deploy script timed out after 1000 ms');
     expect(decision.output).toContain('waiting forever');
   });

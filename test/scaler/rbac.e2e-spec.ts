@@ -20,14 +20,14 @@ describe.each(['k8s/base', 'k8s/overlays/local'])('scaler RBAC in %s', (dir: str
   });
 
   it('allows get, patch and update of deployments/scale and nothing more', () => {
-    const [role] = named('Role') as Array<{ rules: Array<Record<string, string[]>> }>;
+    const [role] = named('Role') as unknown as Array<{ rules: Array<Record<string, string[]>> }>;
     expect(role.rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch', 'update'] },
     ]);
   });
 
   it('binds the Role to the scaler ServiceAccount of its own namespace', () => {
-    const [binding] = named('RoleBinding') as Array<{
+    const [binding] = named('RoleBinding') as unknown as Array<{
       roleRef: Record<string, string>;
       subjects: Array<Record<string, string>>;
     }>;

@@ -20,10 +20,12 @@ describe('no spawn storm with slow-starting instances', () => {
   afterAll(() => fleet.killAll());
 
   const ups = async () =>
-    ((await http(scaler(), 'GET', `/decisions?bundleId=${BUNDLE}&limit=500`)).body as Array<{
-      action: string;
-      count: number;
-    }>).filter((d) => d.action === 'up');
+    (
+      (await http(scaler(), 'GET', `/decisions?bundleId=${BUNDLE}&limit=500`)).body as Array<{
+        action: string;
+        count: number;
+      }>
+    ).filter((d) => d.action === 'up');
 
   it('starts the minimum once while the instances are still starting', async () => {
     const put = await http(scaler(), 'PUT', `/policies/${BUNDLE}`, {
@@ -56,7 +58,7 @@ describe('no spawn storm with slow-starting instances', () => {
 
   it('starts up to the maximum, once, while suffering repeats during the slow starts', async () => {
     setMood(suite.nc, BUNDLE, 'suffering');
-    await waitFor(async () => fleet.starts().length >= 4, { timeoutMs: 10_000, what: 'starts up to max' });
+    await waitFor(() => fleet.starts().length >= 4, { timeoutMs: 10_000, what: 'starts up to max' });
     // Suffering goes on for the whole slow start of the new instances, and after it.
     for (let i = 0; i < 8; i += 1) {
       setMood(suite.nc, BUNDLE, 'suffering');

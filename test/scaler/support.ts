@@ -44,7 +44,10 @@ export interface ScalerSuite {
 }
 
 /** A registry and `scalers` scaler replicas on one fresh database, torn down after the block. */
-export function useScalerSuite(label: string, options: { scalers?: number; scalerEnv?: Record<string, string> } = {}): ScalerSuite {
+export function useScalerSuite(
+  label: string,
+  options: { scalers?: number; scalerEnv?: Record<string, string> } = {},
+): ScalerSuite {
   const url = freshDatabaseUrl(label);
   const scriptDir = scriptDirectory();
   const scalers: RunningApp[] = [];
@@ -166,12 +169,16 @@ export async function available(client: ContractClient, bundleId: string): Promi
   return (await liveInstances(client, bundleId)).filter((i) => i.status === 'available').map((i) => i.instanceId);
 }
 
+/** A JSON response as tests read it: each test asserts the shape it expects. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonBody = any;
+
 export async function http(
   base: string,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: JsonBody }> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
