@@ -1,13 +1,12 @@
-import { BaseConfig, emptyToUndefined, toInt } from '@evento/platform';
+import { BundleAuthConfig, emptyToUndefined, parseBundleTokens, toInt } from '@evento/platform';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-const PAIR = '[A-Za-z0-9][A-Za-z0-9_-]{0,99}=[^\\s,=]{16,512}';
-/** `bundleA=token1,bundleB=token2`, the same format as the registry's BUNDLE_TOKENS. */
-export const BUNDLE_TOKENS_PATTERN = new RegExp(`^\\s*${PAIR}(\\s*,\\s*${PAIR})*\\s*$`);
-
-/** Environment of the scaler app; see the configuration table in the README. */
-export class ScalerConfig extends BaseConfig {
+/**
+ * Environment of the scaler app; see the configuration table in the README. BUNDLE_TOKEN and
+ * BUNDLE_TOKENS (from BundleAuthConfig) are the credentials handed to deploy scripts.
+ */
+export class ScalerConfig extends BundleAuthConfig {
   override HTTP_PORT = 3004;
 
   /** How often the active scaler looks at every enabled policy (milliseconds). */
@@ -85,27 +84,9 @@ export class ScalerConfig extends BaseConfig {
   @IsString()
   KUBECONFIG?: string;
 
-  /** Secret handed to deploy scripts (EVENTO_BUNDLE_TOKEN) so the instances they start can say hello. */
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsString()
-  @Matches(/^\S{16,512}$/, { message: 'BUNDLE_TOKEN must be 16-512 characters without spaces' })
-  BUNDLE_TOKEN?: string;
-
-  /** Secret per bundle, `bundleA=token1,bundleB=token2`; wins over BUNDLE_TOKEN for those bundles. */
-  @Transform(emptyToUndefined)
-  @ValidateIf((config: ScalerConfig) => config.BUNDLE_TOKENS !== undefined)
-  @Matches(BUNDLE_TOKENS_PATTERN, {
-    message: 'BUNDLE_TOKENS must be bundleId=token pairs separated by commas, each token 16-512 characters',
-  })
-  BUNDLE_TOKENS?: string;
-
   /** The token a bundle's instances present, if any is configured. */
   bundleToken(bundleId: string): string | undefined {
-    for (const pair of (this.BUNDLE_TOKENS ?? '').split(',')) {
-      const [id, token] = pair.trim().split('=');
-      if (id === bundleId && token) return token;
-    }
-    return this.BUNDLE_TOKEN;
+    const own = parseBundleTokens(this.BUNDLE_TOKENS ?? '').find(([id]) => id === bundleId);
+    return own?.[1] ?? this.BUNDLE_TOKEN;
   }
 }
