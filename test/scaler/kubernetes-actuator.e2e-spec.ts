@@ -141,6 +141,20 @@ describe('scaler with the kubernetes actuator', () => {
     expect(fake.patches('shop-bundle')).toHaveLength(1);
 
     // The refusing API: every attempt recorded as failed, retried with a doubling back-off (0.5, 1, 2, 4 s).
+    // Stop the attempts, and let one in flight finish, before counting.
+    await http(scaler, 'PUT', '/policies/locked', {
+      enabled: false,
+      minInstances: 2,
+      maxInstances: 4,
+      actuator: { kind: 'kubernetes', namespace: 'shop', deployment: 'locked-bundle' },
+    });
+    await waitFor(
+      async () =>
+        ((await http(scaler, 'GET', '/decisions?bundleId=locked')).body as Array<{ outcome: string }>).every(
+          (d) => d.outcome !== 'pending',
+        ),
+      { what: 'no attempt in flight' },
+    );
     const failed = (await http(scaler, 'GET', '/decisions?bundleId=locked')).body as Array<{
       outcome: string;
       error: string;

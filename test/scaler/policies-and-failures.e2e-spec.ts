@@ -152,6 +152,13 @@ describe('scaling policies over HTTP', () => {
     expect(put.status).toBe(201);
     await sleep(5_000);
     await http(scaler(), 'PUT', '/policies/broken', { ...VALID, actuator: { kind: 'script', script: 'failing.sh' } });
+    await waitFor(
+      async () =>
+        ((await http(scaler(), 'GET', '/decisions?bundleId=broken')).body as Array<{ outcome: string }>).every(
+          (d) => d.outcome !== 'pending',
+        ),
+      { what: 'no attempt in flight' },
+    );
     const decisions = (await http(scaler(), 'GET', '/decisions?bundleId=broken')).body as Array<{
       action: string;
       outcome: string;
@@ -169,12 +176,11 @@ describe('scaling policies over HTTP', () => {
       expect(decision.output).toContain('cannot reach the docker daemon');
       expect(decision.output).toContain('details on stderr');
     }
-    const gaps = decisions
-      .map((d) => Date.parse(d.finishedAt))
-      .reverse()
-      .slice(1)
-      .map((at, i, all) => at - (i === 0 ? Date.parse(decisions[decisions.length - 1].finishedAt) : all[i - 1]));
-    for (let i = 1; i < gaps.length; i += 1) expect(gaps[i]).toBeGreaterThan(gaps[i - 1] * 1.5);
+    // Attempt k+1 waits at least 500 ms * 2^k after attempt k failed.
+    const finished = decisions.map((d) => Date.parse(d.finishedAt)).reverse();
+    for (let k = 1; k < finished.length; k += 1) {
+      expect(finished[k] - finished[k - 1]).toBeGreaterThanOrEqual(500 * 2 ** (k - 1) - 20);
+    }
   });
 
   it('kills a hanging deploy script at its timeout and records it', async () => {
@@ -193,6 +199,13 @@ describe('scaling policies over HTTP', () => {
       { what: 'the hanging script killed' },
     );
     await http(scaler(), 'PUT', '/policies/hanging', { ...VALID, actuator: { kind: 'none' } });
+    await waitFor(
+      async () =>
+        ((await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as Array<{ outcome: string }>).every(
+          (d) => d.outcome !== 'pending',
+        ),
+      { what: 'no attempt in flight' },
+    );
     const [decision] = (await http(scaler(), 'GET', '/decisions?bundleId=hanging')).body as Array<{
       error: string;
       output: string;
