@@ -17,6 +17,8 @@ export const REGISTRY_ENV = {
   INSTANCE_LEASE_MS: '1500',
   LEASE_SWEEP_MS: '200',
   BUNDLE_TOKEN,
+  // The Postgres server is shared with other suites: a few connections per app are plenty here.
+  DATABASE_POOL_SIZE: '3',
 };
 
 /** Deploy scripts in a directory of their own, as DEPLOY_SCRIPT_DIR wants them. */
@@ -56,6 +58,7 @@ export function useScalerSuite(
   let client: ContractClient | undefined;
   const scalerEnv = () => ({
     DATABASE_URL: url,
+    DATABASE_POOL_SIZE: '3',
     SCALER_TICK_MS: '300',
     SCALER_LEADER_POLL_MS: '300',
     SCALER_SIGNAL_WINDOW_MS: '1500',
