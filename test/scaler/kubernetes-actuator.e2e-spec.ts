@@ -8,7 +8,8 @@ import { KubernetesActuator } from '../../apps/scaler/src/actuators/kubernetes.a
 import { ScalerConfig } from '../../apps/scaler/src/config/scaler.config';
 import type { PolicyView } from '../../apps/scaler/src/policies/dto/policy.dto';
 import { FakeKubernetes } from './fake-kubernetes';
-import { http, sleep, useScalerSuite } from './support';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { available, BUNDLE_TOKEN, FIXTURES, http, sleep, useScalerSuite } from './support';
 
 /**
  * The Kubernetes actuator through @kubernetes/client-node against a fake API server that
@@ -168,5 +169,57 @@ describe('scaler with the kubernetes actuator', () => {
       `SELECT "state" FROM "scaler"."operations" WHERE "bundle_id" = 'locked'`,
     );
     expect(rows.every((row) => row.state === 'failed')).toBe(true);
+  });
+
+  it('scales a Deployment down on bored instances once, counting the pod Kubernetes is removing', async () => {
+    fake.deployments.set('shop/quiet-bundle', 3);
+    // Three running "pods" of bundle quiet, all bored (the pods Kubernetes would run).
+    const pods: ChildProcess[] = ['quiet-a', 'quiet-b', 'quiet-c'].map((instanceId) =>
+      spawn(process.execPath, [join(FIXTURES, 'sim-instance.mjs')], {
+        stdio: 'ignore',
+        env: {
+          EVENTO_BUNDLE_ID: 'quiet',
+          EVENTO_INSTANCE_ID: instanceId,
+          EVENTO_NATS_URL: suite.scalers[0].config.NATS_URL,
+          EVENTO_NATS_SUBJECT_PREFIX: TEST_SUBJECT_PREFIX,
+          EVENTO_BUNDLE_TOKEN: BUNDLE_TOKEN,
+          SIM_MOOD: 'bored',
+          SIM_SIGNAL_INTERVAL_MS: '150',
+        },
+      }),
+    );
+    try {
+      await waitFor(async () => (await available(suite.client, 'quiet')).length === 3, { what: 'three pods' });
+      const scaler = suite.scalers[0].url;
+      const put = await http(scaler, 'PUT', '/policies/quiet', {
+        enabled: true,
+        minInstances: 2,
+        maxInstances: 4,
+        cooldownDownMs: 0,
+        drainTimeoutMs: 20_000,
+        actuator: { kind: 'kubernetes', namespace: 'shop', deployment: 'quiet-bundle' },
+      });
+      expect(put.status).toBe(201);
+      await waitFor(() => fake.deployments.get('shop/quiet-bundle') === 2, { what: 'replicas 2' });
+      // Until Kubernetes has removed a pod, the drain it was asked for counts: no second patch.
+      await sleep(2_000);
+      expect(fake.patches('quiet-bundle').map((r) => r.body)).toEqual([{ spec: { replicas: 2 } }]);
+      // Kubernetes removes a pod: SIGTERM, on which the instance disables itself and says goodbye.
+      pods[0].kill('SIGTERM');
+      await waitFor(async () => (await available(suite.client, 'quiet')).length === 2, { what: 'a pod gone' });
+      await sleep(1_500);
+      expect(fake.patches('quiet-bundle')).toHaveLength(1);
+      const decisions = (await http(scaler, 'GET', '/decisions?bundleId=quiet')).body as Array<{
+        action: string;
+        outcome: string;
+        reason: string;
+      }>;
+      expect(decisions.filter((d) => d.action === 'down')).toEqual([
+        expect.objectContaining({ outcome: 'succeeded', reason: '3 bored' }),
+      ]);
+      expect(decisions.filter((d) => d.action === 'hold').map((d) => d.reason)).toContain('2 bored, at min 2');
+    } finally {
+      for (const pod of pods) pod.kill('SIGKILL');
+    }
   });
 });

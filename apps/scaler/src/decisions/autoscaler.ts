@@ -20,6 +20,8 @@ import type { DecisionView } from './dto/decision.dto';
 const JOIN_SLACK_MS = 2_000;
 /** A drained instance that died without a goodbye leaves when its lease expires: wait for that too. */
 const DRAIN_SLACK_MS = 15_000;
+/** How long the decision log keeps finished decisions. */
+const DECISION_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** How long shutdown waits for an actuator call in progress. */
 const SHUTDOWN_WAIT_MS = 3_000;
 
@@ -81,7 +83,11 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
       labelNames: ['bundle', 'state'],
     });
     ingest.onSignal(() => this.kick());
-    leader.onElected(() => this.kick());
+    leader.onElected(() => {
+      this.ticks = 0; // a new term starts by settling what the previous leader left
+      this.lastHold.clear();
+      this.kick();
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -137,6 +143,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
         );
       }
       if (this.ticks % 60 === 0) await this.signals.prune(this.config.SCALER_SIGNAL_WINDOW_MS * 4);
+      if (this.ticks % 3600 === 1) await this.decisions.prune(DECISION_RETENTION_MS);
     } catch (error) {
       this.logger.warn(`Scaler round failed: ${message(error)}`);
     }

@@ -281,4 +281,13 @@ export class DecisionsRepository {
       })),
     );
   }
+
+  /** Forgets finished decisions (and their operations) older than the retention. */
+  async prune(retentionMs: number): Promise<void> {
+    await this.db.query(
+      `DELETE FROM "scaler"."decisions"
+        WHERE "outcome" <> 'pending' AND "created_at" < now() - $1 * interval '1 millisecond'`,
+      [retentionMs],
+    );
+  }
 }
