@@ -10,7 +10,20 @@ const swc = {
   module: { type: 'commonjs' },
   sourceMaps: 'inline',
 };
-const esmOnly = ['@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras'];
+const esmOnly = [
+  '@nestjs',
+  // @kubernetes/client-node (the scaler's Kubernetes actuator) and its ESM-only dependencies.
+  '@kubernetes',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  '@borewit',
+  'uint8array-extras',
+];
 const shared = {
   rootDir: __dirname,
   moduleFileExtensions: ['js', 'json', 'ts'],

@@ -217,6 +217,15 @@ export function kustomize(directory: string): K8sObject[] {
   if (kustomization.namespace) {
     for (const object of objects) {
       if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = kustomization.namespace;
+      // Like kustomize: ServiceAccount subjects of bindings follow the namespace when they name none.
+      if (object.kind === 'RoleBinding' || object.kind === 'ClusterRoleBinding') {
+        const subjects = (object as { subjects?: Array<{ kind: string; namespace?: string }> }).subjects ?? [];
+        for (const subject of subjects) {
+          if (subject.kind === 'ServiceAccount' && (!subject.namespace || subject.namespace === 'default')) {
+            subject.namespace = kustomization.namespace;
+          }
+        }
+      }
     }
   }
   return objects;

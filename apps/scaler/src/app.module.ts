@@ -2,6 +2,7 @@ import { PlatformModule } from '@evento/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ScalerConfig } from './config/scaler.config';
 import { scalerMigrations } from './database/migrations';
+import { ScalerModule } from './scaler.module';
 
 export const SCALER_SCHEMA = 'scaler';
 
@@ -16,6 +17,7 @@ export class ScalerAppModule {
           config,
           database: { schema: SCALER_SCHEMA, entities: [], migrations: scalerMigrations },
         }),
+        ScalerModule,
       ],
     };
   }

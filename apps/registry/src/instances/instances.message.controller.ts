@@ -3,6 +3,8 @@ import {
   type HeartbeatResponse,
   HelloRequest,
   type InstanceStatusResponse,
+  ListInstancesRequest,
+  type ListInstancesResponse,
   RegistryContracts,
   SessionRequest,
   type WelcomeResponse,
@@ -38,5 +40,10 @@ export class InstancesMessageController {
   @MessagePattern(RegistryContracts.goodbye.subject)
   goodbye(@Payload() request: SessionRequest): Promise<InstanceStatusResponse> {
     return this.instances.goodbye(request);
+  }
+
+  @MessagePattern(RegistryContracts.listInstances.subject)
+  list(@Payload() request: ListInstancesRequest): Promise<ListInstancesResponse> {
+    return this.instances.listInstances(request);
   }
 }

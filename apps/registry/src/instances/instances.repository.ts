@@ -193,4 +193,23 @@ export class InstancesRepository {
       [bundleId ?? null],
     );
   }
+
+  /**
+   * Instances with their effective status, gone ones only when asked, at most `limit` + 1 rows
+   * (the extra row tells the caller the list was cut).
+   */
+  async listLive(bundleId: string | undefined, includeGone: boolean, limit: number): Promise<InstanceRow[]> {
+    return this.db.query<InstanceRow[]>(
+      `SELECT "instance_id", "bundle_id", "bundle_version",
+              CASE WHEN "lease_expires_at" <= now() THEN 'gone' ELSE "status" END AS "status",
+              "host", "pid", "pod", "node", "registry_instance_id", "joined_at", "last_heartbeat_at",
+              "lease_expires_at", "left_at", COALESCE("left_reason",
+                CASE WHEN "lease_expires_at" <= now() THEN 'lease-expired' END) AS "left_reason"
+         FROM "registry"."instances"
+        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2 OR ${LIVE})
+        ORDER BY "bundle_id", "instance_id"
+        LIMIT $3`,
+      [bundleId ?? null, includeGone, limit + 1],
+    );
+  }
 }

@@ -6,6 +6,9 @@ import {
   instanceSubjects,
   type InstanceStatus,
   type InstanceStatusResponse,
+  LIST_INSTANCES_LIMIT,
+  type ListInstancesRequest,
+  type ListInstancesResponse,
   PROTOCOL_VERSION,
   type SessionRequest,
   type WelcomeResponse,
@@ -127,6 +130,29 @@ export class InstancesService implements OnApplicationBootstrap {
         pod: row.pod,
         node: row.node,
         registryInstanceId: row.registry_instance_id,
+        joinedAt: row.joined_at.toISOString(),
+        lastHeartbeatAt: row.last_heartbeat_at.toISOString(),
+        leaseExpiresAt: row.lease_expires_at.toISOString(),
+        leftAt: row.left_at?.toISOString() ?? null,
+        leftReason: row.left_reason,
+      })),
+    };
+  }
+
+  /** The instances the scaler observes: live ones (any status), gone ones too when asked. */
+  async listInstances(request: ListInstancesRequest): Promise<ListInstancesResponse> {
+    const rows = await this.repository.listLive(request.bundleId, request.includeGone ?? false, LIST_INSTANCES_LIMIT);
+    return {
+      generatedAt: new Date().toISOString(),
+      truncated: rows.length > LIST_INSTANCES_LIMIT,
+      instances: rows.slice(0, LIST_INSTANCES_LIMIT).map((row) => ({
+        instanceId: row.instance_id,
+        bundleId: row.bundle_id,
+        bundleVersion: row.bundle_version,
+        status: row.status,
+        host: row.host,
+        pid: row.pid,
+        pod: row.pod,
         joinedAt: row.joined_at.toISOString(),
         lastHeartbeatAt: row.last_heartbeat_at.toISOString(),
         leaseExpiresAt: row.lease_expires_at.toISOString(),

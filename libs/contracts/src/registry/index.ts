@@ -3,7 +3,14 @@ import { SUBJECT_PREFIX } from '../protocol';
 import { DiscoverPartRequest, DiscoverPartResponse, DiscoverRequest, DiscoverResponse } from './descriptor.contract';
 import { HelloRequest, WelcomeResponse } from './hello.contract';
 import { ValidatePayloadRequest, ValidatePayloadResponse } from './payloads.contract';
-import { HeartbeatRequest, HeartbeatResponse, InstanceStatusResponse, SessionRequest } from './instances.contract';
+import {
+  HeartbeatRequest,
+  HeartbeatResponse,
+  InstanceStatusResponse,
+  ListInstancesRequest,
+  ListInstancesResponse,
+  SessionRequest,
+} from './instances.contract';
 import { ReportConsumersRequest, ReportConsumersResponse } from './consumers.contract';
 import { RoutingChanged, RoutingTableRequest, RoutingTableResponse } from './routing.contract';
 
@@ -33,6 +40,8 @@ export const RegistryContracts = {
   /** The consumers an instance runs, and which of them it is the active one for. */
   reportConsumers: defineRequest(`${RG}.consumers.report`, ReportConsumersRequest, ReportConsumersResponse),
   routingTable: defineRequest(`${RG}.routing.table`, RoutingTableRequest, RoutingTableResponse),
+  /** Every live instance (any status but gone, unless asked), for the scaler's view of the cluster. */
+  listInstances: defineRequest(`${RG}.instances.list`, ListInstancesRequest, ListInstancesResponse),
   /** Fan-out to every gateway and registry replica whenever routing may have changed. */
   routingChanged: defineEvent(`${RG}.routing.changed`, RoutingChanged),
 } as const;

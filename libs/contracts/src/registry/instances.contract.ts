@@ -1,5 +1,5 @@
-import { Matches } from 'class-validator';
-import { INSTANCE_ID_PATTERN, SESSION_ID_PATTERN } from './hello.contract';
+import { IsBoolean, IsOptional, Matches } from 'class-validator';
+import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN, SESSION_ID_PATTERN } from './hello.contract';
 
 export const INSTANCE_STATUSES = ['joined', 'available', 'unavailable', 'gone'] as const;
 /**
@@ -35,3 +35,43 @@ export class InstanceStatusResponse {
   instanceId: string;
   status: InstanceStatus;
 }
+
+/** Every instance the registry knows of, for the scaler (which needs joined and draining ones too). */
+export class ListInstancesRequest {
+  /** Only the instances of this bundle. */
+  @IsOptional()
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
+  bundleId?: string;
+
+  /** Also list instances that left and are not yet forgotten (default false). */
+  @IsOptional()
+  @IsBoolean()
+  includeGone?: boolean;
+}
+
+export class ListedInstance {
+  instanceId: string;
+  bundleId: string;
+  bundleVersion: string;
+  /** Effective status: an expired lease reads as gone. */
+  status: InstanceStatus;
+  host: string;
+  pid: number;
+  pod: string | null;
+  joinedAt: string;
+  lastHeartbeatAt: string;
+  leaseExpiresAt: string;
+  leftAt: string | null;
+  leftReason: string | null;
+}
+
+export class ListInstancesResponse {
+  generatedAt: string;
+  /** Ordered by bundle then instance id; at most LIST_INSTANCES_LIMIT. */
+  instances: ListedInstance[];
+  /** More instances matched than were listed. */
+  truncated: boolean;
+}
+
+/** Keeps the reply well below the NATS maximum payload (about 400 bytes per instance). */
+export const LIST_INSTANCES_LIMIT = 2_000;

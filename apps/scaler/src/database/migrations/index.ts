@@ -1,4 +1,5 @@
 import { CreateSchemaScaler1763800000000 } from './1763800000000-CreateSchema';
+import { CreatePoliciesSignalsDecisions1763800000100 } from './1763800000100-CreatePoliciesSignalsDecisions';
 
 /** In order of application; a migration, once released, is never edited. */
-export const scalerMigrations = [CreateSchemaScaler1763800000000];
+export const scalerMigrations = [CreateSchemaScaler1763800000000, CreatePoliciesSignalsDecisions1763800000100];

@@ -1,0 +1,177 @@
+import type { InstanceStatus, ScalingSignalKind } from '@evento/contracts';
+
+/** The slice of a policy a decision needs. */
+export interface PolicyLimits {
+  minInstances: number;
+  maxInstances: number;
+  step: number;
+  cooldownUpMs: number;
+  cooldownDownMs: number;
+  autorun: boolean;
+}
+
+export interface ObservedInstance {
+  instanceId: string;
+  status: InstanceStatus;
+}
+
+export interface LatestSignal {
+  signal: ScalingSignalKind;
+  inFlight: number;
+  at: number;
+}
+
+export interface DecisionInput {
+  now: number;
+  policy: PolicyLimits;
+  /** Live instances per the registry (gone ones left out). */
+  instances: ObservedInstance[];
+  /** Starts requested and not yet registered (nor timed out). */
+  pendingStarts: number;
+  /** Instances told to drain that have not left yet. */
+  draining: ReadonlySet<string>;
+  /** Drains of instances the actuator picks (Kubernetes), not yet visible as gone. */
+  anonymousDrains: number;
+  /** Latest signal of each instance within the window. */
+  signals: ReadonlyMap<string, LatestSignal>;
+  lastUpAt?: number;
+  lastDownAt?: number;
+}
+
+/** What the numbers were when the decision was taken; stored with it. */
+export interface DecisionInputs {
+  available: number;
+  starting: number;
+  unavailable: number;
+  pendingStarts: number;
+  draining: number;
+  effective: number;
+  suffering: string[];
+  bored: string[];
+  min: number;
+  max: number;
+}
+
+export type Decision =
+  | { action: 'none'; inputs: DecisionInputs }
+  | { action: 'hold'; reason: string; target: number; inputs: DecisionInputs }
+  | { action: 'up'; count: number; target: number; reason: string; inputs: DecisionInputs }
+  | { action: 'down'; count: number; target: number; reason: string; victims: string[]; inputs: DecisionInputs };
+
+/**
+ * The scaling rule, free of I/O so it can be tested on its own. Instances that count:
+ * available and joined ones (starting) plus starts requested but not registered yet, minus
+ * those being drained. In order:
+ * 1. fewer than `min` → start the difference (no signal needed; with autorun off only while one runs);
+ * 2. more than `max` → drain the excess;
+ * 3. an available instance suffering → start up to `step`, within `max`, after `cooldownUpMs`;
+ * 4. an available instance bored (none suffering, none starting) → drain up to `step` of the
+ *    bored ones, least loaded first, down to `min`, after `cooldownDownMs` since any scaling.
+ */
+export function decide(input: DecisionInput): Decision {
+  const { policy, now } = input;
+  const counted = input.instances.filter((i) => !input.draining.has(i.instanceId));
+  const available = counted.filter((i) => i.status === 'available');
+  const starting = counted.filter((i) => i.status === 'joined');
+  const unavailable = input.instances.length - available.length - starting.length;
+  const effective = Math.max(0, available.length + starting.length + input.pendingStarts - input.anonymousDrains);
+  const latest = (kind: ScalingSignalKind) =>
+    available.filter((i) => input.signals.get(i.instanceId)?.signal === kind).map((i) => i.instanceId);
+  const suffering = latest('suffering');
+  const bored = latest('bored');
+  const inputs: DecisionInputs = {
+    available: available.length,
+    starting: starting.length,
+    unavailable,
+    pendingStarts: input.pendingStarts,
+    draining: input.draining.size + input.anonymousDrains,
+    effective,
+    suffering,
+    bored,
+    min: policy.minInstances,
+    max: policy.maxInstances,
+  };
+
+  if (effective < policy.minInstances) {
+    if (!policy.autorun && input.instances.length === 0) return { action: 'none', inputs };
+    const count = policy.minInstances - effective;
+    return {
+      action: 'up',
+      count,
+      target: policy.minInstances,
+      reason: `below min: ${effective} < ${policy.minInstances}`,
+      inputs,
+    };
+  }
+  if (effective > policy.maxInstances) {
+    const victims = leastLoaded(
+      available.map((i) => i.instanceId),
+      input.signals,
+    ).slice(0, effective - policy.maxInstances);
+    if (victims.length > 0) {
+      return {
+        action: 'down',
+        count: victims.length,
+        target: effective - victims.length,
+        reason: `above max: ${effective} > ${policy.maxInstances}`,
+        victims,
+        inputs,
+      };
+    }
+    return { action: 'none', inputs };
+  }
+  if (suffering.length > 0) {
+    if (effective >= policy.maxInstances) {
+      return {
+        action: 'hold',
+        reason: `${suffering.length} suffering, at max ${policy.maxInstances}`,
+        target: effective,
+        inputs,
+      };
+    }
+    const since = input.lastUpAt === undefined ? Infinity : now - input.lastUpAt;
+    if (since < policy.cooldownUpMs) {
+      return {
+        action: 'hold',
+        reason: `${suffering.length} suffering, cooling down after the last scale-up`,
+        target: effective,
+        inputs,
+      };
+    }
+    const count = Math.min(policy.step, policy.maxInstances - effective);
+    return { action: 'up', count, target: effective + count, reason: `${suffering.length} suffering`, inputs };
+  }
+  if (bored.length > 0) {
+    if (input.pendingStarts > 0 || starting.length > 0) {
+      return { action: 'hold', reason: `${bored.length} bored, instances still starting`, target: effective, inputs };
+    }
+    if (effective <= policy.minInstances) {
+      return {
+        action: 'hold',
+        reason: `${bored.length} bored, at min ${policy.minInstances}`,
+        target: effective,
+        inputs,
+      };
+    }
+    const last = Math.max(input.lastUpAt ?? -Infinity, input.lastDownAt ?? -Infinity);
+    if (now - last < policy.cooldownDownMs) {
+      return {
+        action: 'hold',
+        reason: `${bored.length} bored, cooling down after the last scaling`,
+        target: effective,
+        inputs,
+      };
+    }
+    const count = Math.min(policy.step, effective - policy.minInstances, bored.length);
+    const victims = leastLoaded(bored, input.signals).slice(0, count);
+    return { action: 'down', count, target: effective - count, reason: `${bored.length} bored`, victims, inputs };
+  }
+  return { action: 'none', inputs };
+}
+
+/** Bored before anything else, then fewest requests in flight, then by id (stable). */
+function leastLoaded(ids: string[], signals: ReadonlyMap<string, LatestSignal>): string[] {
+  const rank = (id: string) => (signals.get(id)?.signal === 'bored' ? 0 : 1);
+  const load = (id: string) => signals.get(id)?.inFlight ?? 0;
+  return [...ids].sort((a, b) => rank(a) - rank(b) || load(a) - load(b) || a.localeCompare(b));
+}

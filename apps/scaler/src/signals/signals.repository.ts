@@ -1,0 +1,52 @@
+import type { ScalingSignal } from '@evento/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { LatestSignal } from '../decisions/decision-engine';
+
+/** The only place that touches scaler.signals. */
+@Injectable()
+export class SignalsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** One multi-row insert per batch, so a burst of signals is a handful of statements. */
+  async insert(signals: ScalingSignal[]): Promise<void> {
+    if (signals.length === 0) return;
+    const params: unknown[] = [];
+    const values = signals.map((s, i) => {
+      params.push(s.bundleId, s.instanceId, s.signal, s.inFlight, s.capacity ?? null);
+      const at = i * 5;
+      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5})`;
+    });
+    await this.db.query(
+      `INSERT INTO "scaler"."signals" ("bundle_id", "instance_id", "signal", "in_flight", "capacity")
+       VALUES ${values.join(', ')}`,
+      params,
+    );
+  }
+
+  /** The latest signal of each instance of the bundle received within the window. */
+  async latest(bundleId: string, windowMs: number): Promise<Map<string, LatestSignal>> {
+    const rows = await this.db.query<
+      Array<{ instance_id: string; signal: LatestSignal['signal']; in_flight: number; received_at: Date }>
+    >(
+      `SELECT DISTINCT ON ("instance_id") "instance_id", "signal", "in_flight", "received_at"
+         FROM "scaler"."signals"
+        WHERE "bundle_id" = $1 AND "received_at" > now() - $2 * interval '1 millisecond'
+        ORDER BY "instance_id", "received_at" DESC, "id" DESC`,
+      [bundleId, windowMs],
+    );
+    return new Map(
+      rows.map((row) => [
+        row.instance_id,
+        { signal: row.signal, inFlight: row.in_flight, at: row.received_at.getTime() },
+      ]),
+    );
+  }
+
+  async prune(olderThanMs: number): Promise<void> {
+    await this.db.query(`DELETE FROM "scaler"."signals" WHERE "received_at" < now() - $1 * interval '1 millisecond'`, [
+      olderThanMs,
+    ]);
+  }
+}
