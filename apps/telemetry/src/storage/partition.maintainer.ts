@@ -43,6 +43,11 @@ export class PartitionMaintainer implements OnModuleInit, OnApplicationBootstrap
     await this.running;
   }
 
+  /** Resolves once the maintenance in progress (e.g. the one started at boot), if any, has finished. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   async ensureAhead(now = Date.now()): Promise<string[]> {
     const created = await this.partitions.ensure(now - DAY_MS, now + DAYS_AHEAD * DAY_MS);
     if (created.length > 0) this.logger.log(`Created partitions ${created.join(', ')}`);
