@@ -54,8 +54,23 @@ describe('registry HTTP API and catalog lifecycle', () => {
       expect((await get(`${running.url}/bundles/nope`)).status).toBe(404);
       expect((await get(`${running.url}/bundles/not.valid`)).status).toBe(400);
 
-      const payloads = await get<Array<{ name: string }>>(`${running.url}/payloads?bundleId=todo`);
-      expect(payloads.body.map((p) => p.name)).toContain('TodoListView');
+      type PayloadPage = {
+        items: Array<{ name: string; kind: string }>;
+        page: number;
+        pageSize: number;
+        total: number;
+      };
+      const payloads = await get<PayloadPage>(`${running.url}/payloads?bundleId=todo`);
+      expect(payloads.body.items.map((p) => p.name)).toContain('TodoListView');
+      const declared = payloads.body.total;
+      expect(declared).toBe(payloads.body.items.length);
+      // Paged and filtered by kind.
+      const second = await get<PayloadPage>(`${running.url}/payloads?bundleId=todo&pageSize=2&page=2`);
+      expect(second.body).toMatchObject({ page: 2, pageSize: 2, total: declared });
+      expect(second.body.items.map((p) => p.name)).toEqual(payloads.body.items.slice(2, 4).map((p) => p.name));
+      const views = await get<PayloadPage>(`${running.url}/payloads?kind=view`);
+      expect(views.body.items.map((p) => p.kind)).toEqual(['view']);
+      expect((await get(`${running.url}/payloads?kind=nope`)).status).toBe(400);
 
       const cluster = await get<{ instances: Array<Record<string, unknown>> }>(`${running.url}/cluster`);
       expect(cluster.body.instances).toEqual([

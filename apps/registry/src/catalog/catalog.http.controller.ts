@@ -12,7 +12,7 @@ import {
   type HandlerPageDto,
   HandlersQueryDto,
   type PayloadDetailDto,
-  type PayloadDto,
+  type PayloadPageDto,
   PayloadsQueryDto,
 } from './dto/catalog.dto';
 
@@ -43,8 +43,8 @@ export class CatalogHttpController {
 
   @Get('payloads')
   @ApiOperation({ summary: 'Every payload with its kind, domain and JSON Schema' })
-  payloads(@Query() query: PayloadsQueryDto): Promise<PayloadDto[]> {
-    return this.catalog.payloads(query.bundleId);
+  payloads(@Query() query: PayloadsQueryDto): Promise<PayloadPageDto> {
+    return this.catalog.payloads({ bundleId: query.bundleId, kind: query.kind }, query.page, query.pageSize);
   }
 
   @Get('payloads/:name')

@@ -229,6 +229,23 @@ export class CatalogRepository {
     );
   }
 
+  /** Payloads of every bundle, filtered and paged, with the total. */
+  async payloadPage(filter: {
+    bundleId?: string;
+    kind?: string;
+    limit: number;
+    offset: number;
+  }): Promise<Array<PayloadRow & { total: number }>> {
+    return this.db.query(
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail",
+              (count(*) OVER ())::int AS "total"
+         FROM "registry"."payloads"
+        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "kind" = $2)
+        ORDER BY "name", "bundle_id" LIMIT $3 OFFSET $4`,
+      [filter.bundleId ?? null, filter.kind ?? null, filter.limit, filter.offset],
+    );
+  }
+
   /** Every bundle's declaration of one payload name, with its JSON Schema (null when none). */
   async payloadSchemas(name: string): Promise<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>> {
     return this.db.query<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>>(

@@ -19,6 +19,7 @@ import type {
   PayloadDetailDto,
   PayloadDto,
   PayloadHandlerRefDto,
+  PayloadPageDto,
 } from './dto/catalog.dto';
 import { checkDescriptor } from './descriptor-checks';
 
@@ -70,8 +71,17 @@ export class CatalogService {
     };
   }
 
-  async payloads(bundleId?: string): Promise<PayloadDto[]> {
-    return (await this.repository.payloads(bundleId)).map(toPayload);
+  async payloads(
+    filter: { bundleId?: string; kind?: string },
+    page = 1,
+    pageSize = DEFAULT_PAGE_SIZE,
+  ): Promise<PayloadPageDto> {
+    const rows = await this.repository.payloadPage({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
+    // Past the last page no row carries the total: count it with the first row.
+    const total =
+      rows[0]?.total ??
+      (page > 1 ? ((await this.repository.payloadPage({ ...filter, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
+    return { items: rows.map(toPayload), page, pageSize, total };
   }
 
   async components(

@@ -5,6 +5,8 @@ import {
   HANDLER_TYPES,
   type HandlerType,
   NAME_PATTERN,
+  PAYLOAD_KINDS,
+  type PayloadKind,
 } from '@evento/contracts';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
@@ -64,13 +66,6 @@ export class BundleDetailDto extends BundleSummaryDto {
   payloadList: PayloadDto[];
 }
 
-export class PayloadsQueryDto {
-  /** Only the payloads of this bundle. */
-  @IsOptional()
-  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
-  bundleId?: string;
-}
-
 /** A handler that handles, returns or invokes a payload. */
 export class PayloadHandlerRefDto {
   bundleId: string;
@@ -112,6 +107,25 @@ export class PageQueryDto {
   @Min(1)
   @Max(500)
   pageSize?: number;
+}
+
+export class PayloadsQueryDto extends PageQueryDto {
+  /** Only the payloads of this bundle. */
+  @IsOptional()
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
+  bundleId?: string;
+
+  /** Only payloads of this kind. */
+  @IsOptional()
+  @IsIn(PAYLOAD_KINDS)
+  kind?: PayloadKind;
+}
+
+export class PayloadPageDto {
+  items: PayloadDto[];
+  page: number;
+  pageSize: number;
+  total: number;
 }
 
 export class ComponentsQueryDto extends PageQueryDto {
