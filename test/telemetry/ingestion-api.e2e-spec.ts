@@ -184,6 +184,12 @@ describe('telemetry ingestion and query API', () => {
     expect(body.slowestHandlers[0]).toMatchObject({ bundleId: 'orders', handler: 'handle' });
     expect(body.highestErrorRates[0].bundleId).toBe('orders');
     expect(body.busiestBundles[0]).toMatchObject({ bundleId: 'orders', count: 201 });
+
+    // Opened cold, without an interval: the last 15 minutes up to now.
+    const cold = await getJson<Dashboard & { from: string; to: string }>(`${url()}/performance/dashboard`);
+    expect(cold.status).toBe(200);
+    expect(Date.parse(cold.body.to) - Date.parse(cold.body.from)).toBeGreaterThanOrEqual(15 * 60_000 - 10_000);
+    expect(Math.abs(Date.parse(cold.body.to) - Date.now())).toBeLessThan(60_000);
   });
 
   it('answers bad query parameters with a typed 400', async () => {

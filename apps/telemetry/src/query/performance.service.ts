@@ -11,6 +11,8 @@ import type {
 import { type DurationRow, PerformanceRepository } from './performance.repository';
 import { type DurationSummary, type StageSummary, summarise, summariseStage } from './performance.views';
 
+/** The interval of a query that gives no `from`. */
+const DEFAULT_WINDOW_MS = 15 * 60_000;
 const MAX_INTERVAL_MS = 31 * 86_400_000;
 const MAX_POINTS = 2000;
 
@@ -53,8 +55,9 @@ export class PerformanceService {
   ) {}
 
   private interval(query: IntervalQueryDto): { from: Date; to: Date; seconds: number } {
-    const from = new Date(query.from);
-    const to = new Date(query.to);
+    // Without bounds: the last DEFAULT_WINDOW_MS up to now, what a dashboard opened cold wants.
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_WINDOW_MS);
     const span = to.getTime() - from.getTime();
     if (!(span > 0)) throw new EventoError(ErrorCode.VALIDATION_FAILED, '`to` must be after `from`');
     if (span > MAX_INTERVAL_MS) {

@@ -4,13 +4,18 @@ import { IsDateString, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-
 
 const NAME = '1-200 printable characters without spaces';
 
-/** A time interval: ISO 8601 instants, `from` included, `to` excluded (at most 31 days). */
+/**
+ * A time interval: ISO 8601 instants, `from` included, `to` excluded (at most 31 days). `to`
+ * defaults to now and `from` to 15 minutes before `to`.
+ */
 export class IntervalQueryDto {
+  @IsOptional()
   @IsDateString()
-  from: string;
+  from?: string;
 
+  @IsOptional()
   @IsDateString()
-  to: string;
+  to?: string;
 }
 
 export class SeriesQueryDto extends IntervalQueryDto {
