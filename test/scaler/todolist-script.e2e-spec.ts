@@ -60,6 +60,7 @@ class TodoListFleet {
   readonly dir = mkdtempSync(join(tmpdir(), 'evento-todolist-'));
   readonly startsLog = join(this.dir, 'starts.log');
   readonly logDir = join(this.dir, 'logs');
+  readonly tokensLog = join(this.dir, 'tokens.log');
 
   constructor() {
     mkdirSync(this.logDir);
@@ -85,6 +86,20 @@ class TodoListFleet {
   output(instanceId: string): string {
     const file = join(this.logDir, `${instanceId}.log`);
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  }
+
+  /** The credential the deploy script handed an instance. */
+  token(instanceId: string): string | undefined {
+    if (!existsSync(this.tokensLog)) return undefined;
+    const line = readFileSync(this.tokensLog, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${instanceId} `));
+    return line?.split(' ')[1];
+  }
+
+  /** The REST API's address the instance printed. */
+  httpUrl(instanceId: string): string | undefined {
+    return /TodoList on (http:\/\/127\.0\.0\.1:\d+)/.exec(this.output(instanceId))?.[1];
   }
 
   kill(instanceId: string): void {
@@ -214,6 +229,7 @@ describe('scaler with a deploy script starting the real TodoList example', () =>
           DATABASE_URL: suite.url,
           TODOLIST_STARTS_LOG: fleet.startsLog,
           TODOLIST_LOG_DIR: fleet.logDir,
+          TODOLIST_TOKENS_LOG: fleet.tokensLog,
           // Suffering: more than one command in flight on two arrivals in a row; bored: idle 1 s.
           TODOLIST_AUTOSCALING_MAX_IN_FLIGHT: '1',
           TODOLIST_AUTOSCALING_MAX_OVERFLOW: '2',
@@ -233,6 +249,23 @@ describe('scaler with a deploy script starting the real TodoList example', () =>
     const [up] = await decisions('up');
     expect(up.reason).toBe('below min: 0 < 1');
     expect(up.output).toMatch(/started TodoList todolist-[0-9a-f]+ \(pid \d+\)/);
+  });
+
+  it('gives the process a short-lived token: its hello and its commands through the gateway carry it', async () => {
+    const [instanceId] = await available(suite.client, BUNDLE);
+    const token = fleet.token(instanceId)!;
+    expect(token).toMatch(/^evento1\.todolist\.\d+\.[A-Za-z0-9_-]{43}$/);
+    expect(token).not.toContain(TOKEN);
+    // Available means the registry accepted its hello; a command from its REST API goes through
+    // the gateway, which checks the same token in the request's headers.
+    await waitFor(async () => fleet.httpUrl(instanceId) !== undefined, { what: 'the REST API to listen' });
+    const response = await fetch(`${fleet.httpUrl(instanceId)}/lists`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Scaled', owner: 'scaler' }),
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { listId: string }).listId).toEqual(expect.any(String));
   });
 
   it('scales up to the maximum under a burst of commands, and no further', async () => {

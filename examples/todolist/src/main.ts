@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const app = await createTodoListApp(config, { onDrained });
   started.app = app;
   await app.listen(config.httpPort);
-  process.stdout.write(`TodoList on http://127.0.0.1:${config.httpPort} (Swagger UI at /docs)\n`);
+  // The port actually bound (TODOLIST_HTTP_PORT=0 picks a free one).
+  const address = app.getHttpServer().address() as { port: number } | null;
+  process.stdout.write(`TodoList on http://127.0.0.1:${address?.port ?? config.httpPort} (Swagger UI at /docs)\n`);
 }
 
 main().catch((error: unknown) => {
