@@ -258,7 +258,7 @@ describe('scaler with a deploy script starting the real TodoList example', () =>
     expect(token).not.toContain(TOKEN);
     // Available means the registry accepted its hello; a command from its REST API goes through
     // the gateway, which checks the same token in the request's headers.
-    await waitFor(async () => fleet.httpUrl(instanceId) !== undefined, { what: 'the REST API to listen' });
+    await waitFor(() => fleet.httpUrl(instanceId) !== undefined, { what: 'the REST API to listen' });
     const response = await fetch(`${fleet.httpUrl(instanceId)}/lists`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

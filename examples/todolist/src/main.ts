@@ -17,8 +17,11 @@ async function main(): Promise<void> {
   started.app = app;
   await app.listen(config.httpPort);
   // The port actually bound (TODOLIST_HTTP_PORT=0 picks a free one).
-  const address = app.getHttpServer().address() as { port: number } | null;
-  process.stdout.write(`TodoList on http://127.0.0.1:${address?.port ?? config.httpPort} (Swagger UI at /docs)\n`);
+  const server = app.getHttpServer() as { address(): { port: number } | string | null };
+  const address = server.address();
+  process.stdout.write(
+    `TodoList on http://127.0.0.1:${typeof address === 'object' && address ? address.port : config.httpPort} (Swagger UI at /docs)\n`,
+  );
 }
 
 main().catch((error: unknown) => {
