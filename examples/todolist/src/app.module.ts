@@ -28,6 +28,8 @@ export interface TodoListModuleOptions {
   projector?: typeof TodoListProjector;
   /** More components (tests add a failing projector). */
   extraComponents?: Array<new (...args: never[]) => object>;
+  /** Called after the scaler's drain stopped the bundle (main.ts exits the process). */
+  onDrained?: () => void;
 }
 
 @Module({})
@@ -44,6 +46,8 @@ export class TodoListAppModule {
           servers: config.natsServers,
           subjectPrefix: config.subjectPrefix,
           store: { postgres: { url: config.databaseUrl, schema: config.schema } },
+          ...(config.autoscaling ? { autoscaling: config.autoscaling } : {}),
+          ...(options.onDrained ? { onDrained: options.onDrained } : {}),
           descriptor: {
             description: 'The TodoList example of the Evento SDK',
             repositoryUrl: 'https://github.com/evento-server/evento-server-ts',

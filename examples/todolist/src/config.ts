@@ -1,3 +1,5 @@
+import type { AutoscalingOptions } from '@evento/sdk';
+
 /** The example's settings, from the environment, with defaults that fit `npm start` of the suite. */
 export interface TodoListConfig {
   httpPort: number;
@@ -8,6 +10,10 @@ export interface TodoListConfig {
   bundleToken?: string;
   instanceId?: string;
   projectorVersion: number;
+  /** The SDK's thread-count signals for the scaler; off unless TODOLIST_AUTOSCALING_MAX_IN_FLIGHT is set. */
+  autoscaling?: AutoscalingOptions;
+  /** Exit the process once the scaler's drain stopped the bundle (what a deployed instance does). */
+  exitOnDrain: boolean;
 }
 
 export function loadTodoListConfig(env: Record<string, string | undefined> = process.env): TodoListConfig {
@@ -28,5 +34,28 @@ export function loadTodoListConfig(env: Record<string, string | undefined> = pro
     bundleToken: env.BUNDLE_TOKEN || undefined,
     instanceId: env.TODOLIST_INSTANCE_ID || undefined,
     projectorVersion: 1,
+    autoscaling: loadAutoscaling(env),
+    exitOnDrain: env.TODOLIST_EXIT_ON_DRAIN !== 'false',
+  };
+}
+
+function loadAutoscaling(env: Record<string, string | undefined>): AutoscalingOptions | undefined {
+  const count = (name: string, min: number): number | undefined => {
+    const raw = env[`TODOLIST_AUTOSCALING_${name}`];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) {
+      throw new Error(`TODOLIST_AUTOSCALING_${name} must be an integer >= ${min}`);
+    }
+    return value;
+  };
+  const maxInFlight = count('MAX_IN_FLIGHT', 0);
+  if (maxInFlight === undefined) return undefined;
+  return {
+    maxInFlight,
+    minInFlight: count('MIN_IN_FLIGHT', 0),
+    maxOverflow: count('MAX_OVERFLOW', 1),
+    maxUnderflow: count('MAX_UNDERFLOW', 1),
+    boredTimeoutMs: count('BORED_TIMEOUT_MS', 10),
   };
 }

@@ -1,3 +1,4 @@
+import { mintShortLivedToken } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -35,8 +36,8 @@ class BoundedOutput {
 
 /**
  * The original's bundle deploy script: runs an executable from DEPLOY_SCRIPT_DIR with the
- * request as JSON on stdin (policy, bundle descriptor, instance ids to use), the bundle's
- * credential and the suite's NATS address in its environment, a timeout (the whole process
+ * request as JSON on stdin (policy, bundle descriptor, instance ids to use), a short-lived
+ * credential for the bundle and the suite's NATS address in its environment, a timeout (the whole process
  * group is killed), and its output kept, bounded, for the decision log. Exit 0 is success.
  * Only starts go through the script; stopping is the drain message.
  */
@@ -50,7 +51,11 @@ export class ScriptActuator {
     if (!dir || !policy.actuator.script) {
       return Promise.reject(new ActuatorError('The script actuator is disabled: DEPLOY_SCRIPT_DIR is not set'));
     }
-    const token = this.config.bundleToken(policy.bundleId);
+    // Never the static secret: a token derived from it, for this bundle, that expires.
+    const secret = this.config.bundleToken(policy.bundleId);
+    const token = secret
+      ? mintShortLivedToken(policy.bundleId, secret, Date.now() + this.config.DEPLOY_SCRIPT_TOKEN_TTL_MS)
+      : undefined;
     const input = {
       action: 'start',
       decisionId: request.decisionId,

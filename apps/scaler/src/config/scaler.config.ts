@@ -47,6 +47,16 @@ export class ScalerConfig extends BundleAuthConfig {
   @Max(600_000)
   DEPLOY_SCRIPT_TIMEOUT_MS = 30_000;
 
+  /**
+   * Lifetime of the short-lived token a deploy script gets instead of the bundle's static token
+   * (milliseconds). Instances say hello and call the gateway with it, so it must outlive them.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10_000)
+  @Max(2_592_000_000)
+  DEPLOY_SCRIPT_TOKEN_TTL_MS = 86_400_000;
+
   /** Bytes of a deploy script's stdout and stderr kept in the decision log. */
   @Transform(toInt)
   @IsInt()
