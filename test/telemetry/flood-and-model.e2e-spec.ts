@@ -1,4 +1,4 @@
-import { ErrorCode, EventoError, TelemetryContracts } from '@evento/contracts';
+import { ErrorCode, EventoError, type GatewaySample, TelemetryContracts } from '@evento/contracts';
 import { waitFor } from '@evento/testing';
 import { useApps } from '../support/apps';
 import { bucketStart, FAST_FLUSH, gatewaySample, getJson, iso, postJson, sample, SimulatedBundle } from './support';
@@ -65,11 +65,17 @@ describe('per-sender limits', () => {
 describe('performance model', () => {
   const suite = useApps('telemetry', { label: 'telemetry_model', env: FAST_FLUSH });
   const url = () => suite.apps[0].url;
+  const G_PLACE = '$gateway/domain-command/PlaceOrder';
+  const E_PLACE = '$event-store/domain-command/PlaceOrder';
+  const G_CHARGE = '$gateway/service-command/ChargeCard';
+  const E_CHARGE = '$event-store/service-command/ChargeCard';
 
   /**
-   * The network of the unit test, measured: PlaceOrder → OrderAggregate (20 ms, orders) →
-   * OrderPlaced → OrderProjector (10 ms, orders) and BillingSaga (50 ms, billing) → ChargeCard
-   * half the time → PaymentService (120 ms, billing). orders has 1 instance, billing 2.
+   * The network of the unit test, measured: PlaceOrder → gateway (5 ms of its own) →
+   * OrderAggregate (20 ms, orders) → event store (3 ms load + 7 ms append) → OrderPlaced →
+   * OrderProjector (10 ms, orders) and BillingSaga (50 ms, billing) → ChargeCard half the time
+   * → gateway (6 ms) → PaymentService (120 ms, billing) → event store (4 ms). orders has 1
+   * instance, billing 2, the gateway 2 (each sends its own batch).
    */
   beforeAll(async () => {
     const at = bucketStart(1);
@@ -102,54 +108,89 @@ describe('performance model', () => {
       samples: n(5, { component: 'PaymentService', payload: 'ChargeCard', startedAt: at, durationMs: 120 }),
       resources,
     });
-    suite.nc.publish(
-      TelemetryContracts.gatewaySamples.subject,
-      JSON.stringify({
-        gatewayInstanceId: 'gw-1',
-        samples: Array.from({ length: 10 }, () => gatewaySample({ startedAt: at, events: ['OrderPlaced'] })),
-      }),
+    const gateway = (gatewayInstanceId: string, samples: GatewaySample[]) =>
+      suite.nc.publish(TelemetryContracts.gatewaySamples.subject, JSON.stringify({ gatewayInstanceId, samples }));
+    gateway(
+      'gw-1',
+      Array.from({ length: 10 }, () =>
+        gatewaySample({
+          startedAt: at,
+          waitMs: 5,
+          loadMs: 3,
+          bundleMs: 20,
+          appendMs: 7,
+          totalMs: 40,
+          events: ['OrderPlaced'],
+        }),
+      ),
+    );
+    gateway(
+      'gw-2',
+      Array.from({ length: 5 }, () =>
+        gatewaySample({
+          kind: 'service-command',
+          payload: 'ChargeCard',
+          bundleId: 'billing',
+          startedAt: at,
+          waitMs: 0,
+          loadMs: 0,
+          bundleMs: 120,
+          appendMs: 4,
+          totalMs: 130,
+        }),
+      ),
     );
     await waitFor(
-      async () =>
-        (await getJson<{ edges: unknown[]; stations: unknown[] }>(`${url()}/performance/flows`)).body.edges.length ===
-        3,
+      async () => {
+        const { body } = await getJson<{ edges: unknown[]; gatewayInstances: number }>(`${url()}/performance/flows`);
+        return body.edges.length === 7 && body.gatewayInstances === 2;
+      },
       { timeoutMs: 10_000 },
     );
   });
 
-  it('builds the flow graph from measured handlers and invocation counts', async () => {
+  it('builds the flow graph invoker → gateway → handler → event store → event handlers → their commands', async () => {
     const { body } = await getJson<{
-      entryPoints: Array<{ payload: string }>;
+      stations: Array<{ id: string; kind: string; serviceTimeMs: number }>;
+      entryPoints: Array<{ payload: string; stations: string[] }>;
       edges: Array<{ from: string; to: string; probability: number }>;
       instances: Record<string, number>;
+      gatewayInstances: number;
     }>(`${url()}/performance/flows`);
-    expect(body.entryPoints.map((e) => e.payload)).toEqual(['PlaceOrder']);
-    expect(body.edges).toEqual([
-      expect.objectContaining({
-        from: 'billing/BillingSaga/on/OrderPlaced',
-        to: 'billing/PaymentService/handle/ChargeCard',
-        probability: 0.5,
-      }),
-      expect.objectContaining({
-        from: 'orders/OrderAggregate/handle/PlaceOrder',
-        to: 'billing/BillingSaga/on/OrderPlaced',
-        probability: 1,
-      }),
-      expect.objectContaining({
-        from: 'orders/OrderAggregate/handle/PlaceOrder',
-        to: 'orders/OrderProjector/on/OrderPlaced',
-        probability: 1,
-      }),
+    expect(body.entryPoints).toEqual([{ payload: 'PlaceOrder', stations: [G_PLACE] }]);
+    expect(body.edges.map((e) => [e.from, e.to, e.probability])).toEqual([
+      [E_PLACE, 'billing/BillingSaga/on/OrderPlaced', 1],
+      [E_PLACE, 'orders/OrderProjector/on/OrderPlaced', 1],
+      [G_PLACE, 'orders/OrderAggregate/handle/PlaceOrder', 1],
+      [G_CHARGE, 'billing/PaymentService/handle/ChargeCard', 1],
+      ['billing/BillingSaga/on/OrderPlaced', G_CHARGE, 0.5],
+      ['billing/PaymentService/handle/ChargeCard', E_CHARGE, 1],
+      ['orders/OrderAggregate/handle/PlaceOrder', E_PLACE, 1],
+    ]);
+    const shared = body.stations.filter((s) => s.kind !== 'handler').map((s) => [s.id, s.kind, s.serviceTimeMs]);
+    expect(shared).toEqual([
+      [E_PLACE, 'event-store', 10],
+      [E_CHARGE, 'event-store', 4],
+      [G_PLACE, 'gateway', 5],
+      [G_CHARGE, 'gateway', 6],
     ]);
     expect(body.instances).toEqual({ billing: 2, orders: 1 });
+    expect(body.gatewayInstances).toBe(2);
   });
 
   it('analyses given arrival rates over HTTP and over NATS with the hand-computed figures', async () => {
     const request = { arrivals: [{ payload: 'PlaceOrder', ratePerSec: 20 }], targetUtilisation: 0.7 };
     interface Result {
-      stations: Array<{ id: string; utilisation: number; arrivalRatePerSec: number; meanWaitMs: number | null }>;
-      flows: Array<{ entry: string; bottleneck: string; bottleneckUtilisation: number }>;
+      stations: Array<{
+        id: string;
+        servers: number;
+        utilisation: number;
+        arrivalRatePerSec: number;
+        meanWaitMs: number | null;
+      }>;
+      flows: Array<{ entry: string; bottleneck: string; bottleneckUtilisation: number; stations: string[] }>;
       bundles: Array<{ bundleId: string; instancesNeeded: number; offeredLoad: number }>;
+      services: Array<{ service: string; currentInstances: number; instancesNeeded: number; offeredLoad: number }>;
     }
     const http = await postJson<Result>(`${url()}/performance/analysis`, request);
     expect(http.status).toBe(200);
@@ -161,14 +202,43 @@ describe('performance model', () => {
       expect(station('billing/PaymentService/handle/ChargeCard').arrivalRatePerSec).toBeCloseTo(10, 9);
       expect(station('billing/PaymentService/handle/ChargeCard').utilisation).toBeCloseTo(0.6, 9);
       expect(station('billing/PaymentService/handle/ChargeCard').meanWaitMs).toBeCloseTo(67.5, 9);
+      // Gateway: (20/s · 5 ms + 10/s · 6 ms) / 2 servers; event store: 20/s · 10 ms + 10/s · 4 ms on 1.
+      expect(station(G_CHARGE).servers).toBe(2);
+      expect(station(G_CHARGE).arrivalRatePerSec).toBeCloseTo(10, 9);
+      expect(station(G_PLACE).utilisation).toBeCloseTo(0.08, 9);
+      expect(station(E_CHARGE).utilisation).toBeCloseTo(0.24, 9);
+      expect(station(E_PLACE).meanWaitMs).toBeCloseTo(48 / 19, 9);
       expect(result.flows).toEqual([
         expect.objectContaining({ entry: 'PlaceOrder', bottleneck: 'billing/PaymentService/handle/ChargeCard' }),
       ]);
+      expect(result.flows[0].stations).toHaveLength(8);
       expect(result.bundles.map((b) => [b.bundleId, b.instancesNeeded])).toEqual([
         ['billing', 4],
         ['orders', 1],
       ]);
+      expect(result.services.map((s) => [s.service, s.currentInstances, s.instancesNeeded])).toEqual([
+        ['gateway', 2, 1],
+        ['event-store', 1, 1],
+      ]);
     }
+  });
+
+  it('names the event store the bottleneck when its utilisation is highest', async () => {
+    // Three times the rate with orders on 2 instances and billing on 6: event store
+    // 60/s · 10 ms + 30/s · 4 ms = 0.72 on its one server, above PaymentService (3.6 / 6 = 0.6),
+    // OrderAggregate (1.2 / 2), BillingSaga (3 / 6) and the gateway (0.48 / 2).
+    const { status, body } = await postJson<{
+      flows: Array<{ bottleneck: string; bottleneckUtilisation: number }>;
+    }>(`${url()}/performance/analysis`, {
+      arrivals: [{ payload: 'PlaceOrder', ratePerSec: 60 }],
+      instances: [
+        { bundleId: 'billing', instances: 6 },
+        { bundleId: 'orders', instances: 2 },
+      ],
+    });
+    expect(status).toBe(200);
+    expect(body.flows[0].bottleneck).toBe(E_PLACE);
+    expect(body.flows[0].bottleneckUtilisation).toBeCloseTo(0.72, 9);
   });
 
   it('answers a bad analysis request with a typed error on both edges', async () => {
@@ -178,5 +248,8 @@ describe('performance model', () => {
     await expect(suite.client.request(TelemetryContracts.analyse, bad)).rejects.toMatchObject({
       code: ErrorCode.VALIDATION_FAILED,
     } satisfies Partial<EventoError>);
+    const noServers = { arrivals: [{ payload: 'PlaceOrder', ratePerSec: 1 }], gatewayInstances: 0 };
+    const refused = await postJson<{ code: string }>(`${url()}/performance/analysis`, noServers);
+    expect([refused.status, refused.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 });

@@ -208,7 +208,11 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
       else if (!this.flusher.buffer.addGatewaySample(checked.value)) tally.overLimit += 1;
       else tally.accepted += 1;
     }
-    if (tally.accepted > 0) this.received.inc({ kind: 'gateway' }, tally.accepted);
+    if (tally.accepted > 0) {
+      this.received.inc({ kind: 'gateway' }, tally.accepted);
+      // Series-bound refusal here only lowers the gateway's server count; its samples are in.
+      this.flusher.buffer.addGatewayInstance(envelope.value.gatewayInstanceId, now);
+    }
     this.settle(sender, tally, now);
   }
 

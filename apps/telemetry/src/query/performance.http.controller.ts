@@ -50,7 +50,9 @@ export class PerformanceHttpController {
   }
 
   @Get('flows')
-  @ApiOperation({ summary: 'The flow graph: handlers as stations, edges with probabilities, entry points' })
+  @ApiOperation({
+    summary: 'The flow graph: handlers, gateway and event store as stations, edges with probabilities, entry points',
+  })
   flows(@Query() query: FlowsQueryDto) {
     return this.model.flows(query.windowMinutes);
   }

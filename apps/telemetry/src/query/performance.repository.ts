@@ -189,15 +189,28 @@ export class PerformanceRepository {
     );
   }
 
-  /** Time in the bundle per command or query, as the gateway measured it, since the given time. */
+  /** Mean phases per command or query, as the gateway measured them, since the given time. */
   async gatewayMeans(since: Date): Promise<GatewayMeanRow[]> {
     return this.db.query<GatewayMeanRow[]>(
       `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count,
-         sum(bundle_sum_ms) / nullif(sum(count), 0) AS "meanBundleMs"
-       FROM telemetry.gateway_rollups WHERE bucket_start >= $1 AND bundle_id <> ''
+         sum(total_sum_ms) / nullif(sum(count), 0) AS "meanTotalMs",
+         sum(wait_sum_ms) / nullif(sum(count), 0) AS "meanWaitMs",
+         sum(load_sum_ms) / nullif(sum(count), 0) AS "meanLoadMs",
+         sum(bundle_sum_ms) / nullif(sum(count), 0) AS "meanBundleMs",
+         sum(append_sum_ms) / nullif(sum(count), 0) AS "meanAppendMs"
+       FROM telemetry.gateway_rollups WHERE bucket_start >= $1
        GROUP BY kind, payload, bundle_id LIMIT 10000`,
       [since],
     );
+  }
+
+  /** Gateway instances that sent samples since the given time. */
+  async gatewayInstances(since: Date): Promise<number> {
+    const [row] = await this.db.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM telemetry.gateway_instances WHERE last_seen >= $1',
+      [since],
+    );
+    return row?.n ?? 0;
   }
 
   /** Distinct instances per bundle that reported resources since the given time. */

@@ -91,6 +91,8 @@ export interface RollupSnapshot {
   invocations: InvocationRollup[];
   gateway: GatewayRollup[];
   resources: ResourceRow[];
+  /** Gateway instance id → when it last sent samples (epoch ms): the gateway station's servers. */
+  gatewayInstances: Map<string, number>;
 }
 
 /** Gateway executions and the events they appended go in the invocation table under this component. */
@@ -109,6 +111,7 @@ export class RollupBuffer {
   private invocations = new Map<string, InvocationRollup>();
   private gateway = new Map<string, GatewayRollup>();
   private resources: ResourceRow[] = [];
+  private gatewayInstances = new Map<string, number>();
 
   constructor(
     private readonly bucketMs: number,
@@ -116,7 +119,13 @@ export class RollupBuffer {
   ) {}
 
   get series(): number {
-    return this.handlers.size + this.invocations.size + this.gateway.size + this.resources.length;
+    return (
+      this.handlers.size +
+      this.invocations.size +
+      this.gateway.size +
+      this.resources.length +
+      this.gatewayInstances.size
+    );
   }
 
   get empty(): boolean {
@@ -193,6 +202,14 @@ export class RollupBuffer {
     return true;
   }
 
+  /** Notes that a gateway instance sent samples at `at`; false past the series bound. */
+  addGatewayInstance(instanceId: string, at: number): boolean {
+    const seen = this.gatewayInstances.get(instanceId);
+    if (seen === undefined && this.series >= this.maxSeries) return false;
+    this.gatewayInstances.set(instanceId, Math.max(seen ?? 0, at));
+    return true;
+  }
+
   addResource(row: ResourceRow): boolean {
     if (this.series >= this.maxSeries) return false;
     this.resources.push(row);
@@ -206,7 +223,9 @@ export class RollupBuffer {
       invocations: [...this.invocations.values()],
       gateway: [...this.gateway.values()],
       resources: this.resources,
+      gatewayInstances: this.gatewayInstances,
     };
+    this.gatewayInstances = new Map();
     this.handlers = new Map();
     this.invocations = new Map();
     this.gateway = new Map();
@@ -238,6 +257,9 @@ export class RollupBuffer {
       current.append.merge(rollup.append);
     }
     this.resources = [...snapshot.resources, ...this.resources];
+    for (const [id, at] of snapshot.gatewayInstances) {
+      this.gatewayInstances.set(id, Math.max(this.gatewayInstances.get(id) ?? 0, at));
+    }
   }
 
   private addEdge(edge: InvocationRollup, force = false): boolean {

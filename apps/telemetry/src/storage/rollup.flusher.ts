@@ -70,7 +70,11 @@ export class RollupFlusher implements OnApplicationBootstrap, OnModuleDestroy {
   private async writeOnce(): Promise<void> {
     const snapshot = this.buffer.drain();
     this.writing =
-      snapshot.handlers.length + snapshot.invocations.length + snapshot.gateway.length + snapshot.resources.length;
+      snapshot.handlers.length +
+      snapshot.invocations.length +
+      snapshot.gateway.length +
+      snapshot.resources.length +
+      snapshot.gatewayInstances.size;
     const end = this.duration.startTimer();
     try {
       await this.repository.write(snapshot);

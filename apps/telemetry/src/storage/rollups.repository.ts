@@ -34,7 +34,19 @@ export class RollupsRepository {
       if (snapshot.invocations.length > 0) await this.upsertInvocations(tx, snapshot.invocations);
       if (snapshot.gateway.length > 0) await this.upsertGateway(tx, snapshot.gateway);
       if (snapshot.resources.length > 0) await this.insertResources(tx, snapshot.resources);
+      if (snapshot.gatewayInstances.size > 0) await this.upsertGatewayInstances(tx, snapshot.gatewayInstances);
     });
+  }
+
+  private async upsertGatewayInstances(tx: EntityManager, seen: Map<string, number>): Promise<void> {
+    await tx.query(
+      `INSERT INTO telemetry.gateway_instances AS t (instance_id, last_seen)
+       SELECT i, to_timestamp(at / 1000.0) FROM unnest($1::text[], $2::bigint[]) AS u(i, at)
+       ON CONFLICT (instance_id) DO UPDATE SET last_seen = greatest(t.last_seen, excluded.last_seen)`,
+      [[...seen.keys()], [...seen.values()]],
+    );
+    // Replaced pods would otherwise pile up one row each forever.
+    await tx.query(`DELETE FROM telemetry.gateway_instances WHERE last_seen < now() - interval '1 day'`);
   }
 
   private async upsertHandlers(tx: EntityManager, rows: HandlerRollup[]): Promise<void> {

@@ -64,11 +64,33 @@ export class AnalyseRequest {
   @ValidateNested({ each: true })
   @Type(() => BundleInstances)
   instances?: BundleInstances[];
+
+  /** Gateway instances to assume instead of those seen sending samples in the last 5 minutes. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  gatewayInstances?: number;
+
+  /** Appends the event store serves in parallel (default 1: one Postgres primary takes every append). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  eventStoreInstances?: number;
 }
 
-/** One service station of the queueing network: a handler of one payload in one bundle. */
+export const STATION_KINDS = ['handler', 'gateway', 'event-store'] as const;
+
+/**
+ * One service station of the queueing network: a handler of one payload in one bundle, or the
+ * gateway's or event store's work for one request kind and payload (bundleId '' for those).
+ * Gateway stations share the gateway's servers, event-store stations the event store's: their
+ * utilisation and wait are those of the shared servers.
+ */
 export class StationAnalysis {
   id: string;
+  kind: (typeof STATION_KINDS)[number];
   bundleId: string;
   component: string;
   handler: string;
@@ -104,9 +126,19 @@ export class BundleSizing {
   instancesNeeded: number;
 }
 
+/** The same sizing for the suite's shared services in the model. */
+export class ServiceSizing {
+  service: 'gateway' | 'event-store';
+  currentInstances: number;
+  offeredLoad: number;
+  instancesNeeded: number;
+}
+
 export class AnalysisResult {
   targetUtilisation: number;
   stations: StationAnalysis[];
   flows: FlowAnalysis[];
   bundles: BundleSizing[];
+  /** Gateway and event store, when the gateway's measurements put them in the model. */
+  services: ServiceSizing[];
 }
