@@ -1,4 +1,5 @@
 import { type DiscoverRequest, type DiscoverResponse, ErrorCode, EventoError } from '@evento/contracts';
+import { DEFAULT_PAGE_SIZE } from '../common/page-query.dto';
 import { Injectable } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
 import { RoutingService } from '../routing/routing.service';
@@ -22,8 +23,6 @@ import type {
   PayloadPageDto,
 } from './dto/catalog.dto';
 import { checkDescriptor } from './descriptor-checks';
-
-const DEFAULT_PAGE_SIZE = 50;
 
 /** The catalog: what each bundle last reported, kept after its instances leave. */
 @Injectable()

@@ -5,6 +5,7 @@ import {
   type ReportConsumersRequest,
   type ReportConsumersResponse,
 } from '@evento/contracts';
+import { DEFAULT_PAGE_SIZE } from '../common/page-query.dto';
 import { Injectable } from '@nestjs/common';
 import { RegistryConfig } from '../config/registry.config';
 import { InstanceControl } from '../control/instance-control';
@@ -12,8 +13,6 @@ import { InstancesService } from '../instances/instances.service';
 import { type ConsumerRow, ConsumersRepository } from './consumers.repository';
 import type { ConsumerDto, ConsumerPageDto } from './dto/consumers.dto';
 import { ConsumerActionReply, ConsumerStatusReply } from './instance-replies';
-
-const DEFAULT_PAGE_SIZE = 50;
 
 /** A relayed answer names the instance that gave it. */
 export type Relayed<T> = T & { instanceId: string };

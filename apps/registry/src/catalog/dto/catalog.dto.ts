@@ -8,8 +8,8 @@ import {
   PAYLOAD_KINDS,
   type PayloadKind,
 } from '@evento/contracts';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
 
 /** A bundle in the catalog; `present` is false when it is expected but no instance is live. */
 export class BundleSummaryDto {
@@ -91,22 +91,6 @@ export class PayloadDetailDto {
   handledBy: PayloadHandlerRefDto[];
   returnedBy: PayloadHandlerRefDto[];
   invokedBy: PayloadInvokerRefDto[];
-}
-
-export class PageQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize?: number;
 }
 
 export class PayloadsQueryDto extends PageQueryDto {

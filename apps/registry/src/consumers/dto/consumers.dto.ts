@@ -1,27 +1,13 @@
 import { BUNDLE_ID_PATTERN } from '@evento/contracts';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
 import { ConsumerActionReply, ConsumerStatusReply } from '../instance-replies';
 
-export class ConsumersQueryDto {
+export class ConsumersQueryDto extends PageQueryDto {
   /** Only the consumers of this bundle. */
   @IsOptional()
   @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be 1-100 of A-Z a-z 0-9 _ -' })
   bundleId?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize?: number;
 }
 
 export class ConsumerInstanceDto {
