@@ -2,8 +2,8 @@
 // Every benchmark, in sequence, against freshly started apps: npm run bench [-- --quick]
 //
 // Runs the event-store (appends vs raw inserts vs emmett, catch-up, delivery latency), gateway
-// (domain-command round trip vs its floor) and growth (append and story latency as the store
-// grows) benchmarks, each starting its own apps on fresh databases and a private NATS server,
+// (domain-command round trip vs its floor), growth (append and story latency as the store
+// grows) and sdk (round trip and catch-up through a bundle written with the SDK) benchmarks, each starting its own apps on fresh databases and a private NATS server,
 // then writes bench/results/latest.json (every figure) and bench/results/latest.md (the report,
 // with SVG charts in bench/results/charts/). --quick finishes in about three minutes; the full
 // run reads a million events back, grows the store to ten million and takes up to 30 minutes.
@@ -35,8 +35,9 @@ const BENCHES = {
   },
   gateway: { script: 'gateway.mjs', quick: ['--quick'], full: [] },
   growth: { script: 'growth.mjs', quick: ['--quick', '--samples=100'], full: [] },
-  // A bundle written with @evento/sdk: command round trip and append-to-view through a projector.
-  sdk: { script: 'sdk.mjs', quick: ['--samples=100', '--warmup=20'], full: [], noNats: true },
+  // A bundle written with @evento/sdk: command round trip (1, 16, 64 clients), append-to-view
+  // through a projector, and catch-up through a projector that does nothing.
+  sdk: { script: 'sdk.mjs', quick: ['--quick', '--duration=1.5'], full: [] },
   // Telemetry ingestion (issue of its own); only in the full run, to keep --quick under 3 minutes.
   telemetry: { script: 'telemetry.mjs', quick: null, full: [] },
 };
@@ -105,8 +106,7 @@ async function main() {
     const out = join(RESULTS, `${name}.json`);
     progress(`=== ${name} (${mode})`);
     const args = BENCHES[name][mode] ?? BENCHES[name].full;
-    const nats = BENCHES[name].noNats ? [] : passOn;
-    durations[name] = await runBench(name, [...args, ...nats, '--no-build', `--out=${out}`]);
+    durations[name] = await runBench(name, [...args, ...passOn, '--no-build', `--out=${out}`]);
     if (durations[name].outcome === 'ok' && existsSync(out)) results[name] = JSON.parse(readFileSync(out, 'utf8'));
   }
 

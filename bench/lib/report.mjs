@@ -6,7 +6,8 @@ import { barChart, lineChart } from './svg-charts.mjs';
 const int = (v) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'));
 const ms = (v) =>
   v === null || v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-const ratio = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+// Small ratios (a per-event transaction against a raw SELECT) keep a third digit, not 0.00×.
+const ratio = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(v < 0.095 ? 3 : 2)}×`);
 const div = (a, b) => (a === null || a === undefined || !b ? null : a / b);
 const mib = (bytes) => (bytes === null || bytes === undefined ? '–' : `${Math.round(bytes / 1024 / 1024)} MiB`);
 
@@ -102,7 +103,7 @@ function appendsSection(es, charts) {
   ];
 }
 
-function roundTripSection(gw, charts) {
+function roundTripSection(gw, sdk, charts) {
   if (!gw?.points?.length) return [];
   const rows = gw.points.map((p) => [
     p.clients,
@@ -124,6 +125,14 @@ function roundTripSection(gw, charts) {
     series: [
       { name: 'gateway + event store + bundle', values: own.map((p) => p.suite.opsPerSec) },
       { name: 'floor (4 NATS hops + 1 insert)', values: own.map((p) => p.floor.opsPerSec) },
+      ...(sdk?.commandRoundTrip
+        ? [
+            {
+              name: 'the same with an SDK bundle (2b)',
+              values: own.map((p) => sdkPoint(sdk, p.clients)?.sdk.opsPerSec ?? null),
+            },
+          ]
+        : []),
     ],
   });
   return [
@@ -153,26 +162,64 @@ function roundTripSection(gw, charts) {
   ];
 }
 
+/** The SDK bench's point at `clients`: the one-at-a-time figures at 1, the closed-loop ones above. */
+function sdkPoint(sdk, clients) {
+  if (clients === 1 && sdk?.commandRoundTrip) {
+    return {
+      clients: 1,
+      sdk: sdk.commandRoundTrip,
+      floor: sdk.commandFloor ?? {},
+      ratio: {
+        throughput: div(sdk.commandRoundTrip.opsPerSec, sdk.commandFloor?.opsPerSec),
+        p50: div(sdk.commandRoundTrip.p50Ms, sdk.commandFloor?.p50Ms),
+      },
+    };
+  }
+  return sdk?.throughput?.find((p) => p.clients === clients) ?? null;
+}
+
 function sdkSection(sdk) {
   if (!sdk?.commandRoundTrip) return [];
+  const points = [sdkPoint(sdk, 1), ...(sdk.throughput ?? [])];
   return [
     '## 2b. Through a bundle written with the SDK',
     '',
-    "One request at a time from the SDK's command gateway to an aggregate in an SDK bundle, and from the reply to the",
-    'SDK projector having applied the event to its Postgres read model (`waitForPosition`).',
+    "The SDK's command gateway → gateway → event store (story) → an aggregate in an SDK bundle (in the bench's",
+    'process) → event store (append) → reply. At 1 client one command at a time; at 16 and 64 clients a closed loop,',
+    "each client on its own aggregate, with the bundle's projector paused. The floor is the same clients doing",
+    `${sdk.hops ?? 4} raw NATS request/reply round trips plus one raw Postgres insert, in sequence, in the same run.`,
+    '',
+    mdTable(
+      [
+        'clients',
+        'commands/s',
+        'p50 ms',
+        'p99 ms',
+        'floor ops/s',
+        'floor p50',
+        'floor p99',
+        'throughput/floor',
+        'p50/floor',
+      ],
+      points.map((p) => [
+        p.clients,
+        int(p.sdk.opsPerSec),
+        ms(p.sdk.p50Ms),
+        ms(p.sdk.p99Ms),
+        int(p.floor.opsPerSec),
+        ms(p.floor.p50Ms),
+        ms(p.floor.p99Ms),
+        ratio(p.ratio.throughput),
+        ratio(p.ratio.p50),
+      ]),
+    ),
+    '',
+    "From the command's reply to the SDK projector having applied the event to its Postgres read model",
+    '(`waitForPosition`), one at a time:',
     '',
     mdTable(
       ['measure', 'p50 ms', 'p99 ms', 'baseline', 'baseline p50', 'baseline p99', 'p50/baseline'],
       [
-        [
-          'domain command round trip',
-          ms(sdk.commandRoundTrip.p50Ms),
-          ms(sdk.commandRoundTrip.p99Ms),
-          'NATS request/reply + pg INSERT',
-          ms(sdk.commandFloor?.p50Ms),
-          ms(sdk.commandFloor?.p99Ms),
-          ratio(div(sdk.commandRoundTrip.p50Ms, sdk.commandFloor?.p50Ms)),
-        ],
         [
           'append → SDK projector applied it',
           ms(sdk.appendToView.p50Ms),
@@ -188,23 +235,40 @@ function sdkSection(sdk) {
   ];
 }
 
-function catchUpSection(es) {
-  if (!es?.fetch?.length) return [];
+function catchUpSection(es, sdk) {
+  const c = sdk?.catchUp;
+  if (!es?.fetch?.length && !c) return [];
+  const rows = (es?.fetch ?? []).map((f) => [
+    'fetch API, 1000 a page (event-store bench)',
+    f.mode,
+    int(f.api.events),
+    int(f.api.eventsPerSec),
+    int(f.raw.eventsPerSec),
+    ratio(f.ratio),
+  ]);
+  if (c) {
+    const row = (name, r) => [
+      name,
+      'CPES',
+      int(r.events),
+      int(r.eventsPerSec),
+      int(c.raw.eventsPerSec),
+      ratio(div(r.eventsPerSec, c.raw.eventsPerSec)),
+    ];
+    rows.push(row('fetch API, 500 a page (SDK bench)', c.api));
+    rows.push(row('SDK projector doing nothing, in-memory checkpoints', c.projector));
+    if (c.projectorPg) rows.push(row('SDK projector doing nothing, Postgres checkpoints', c.projectorPg));
+  }
   return [
     '## 3. Consumer catch-up',
     '',
-    'Reading the whole log from position 0 through the fetch API, paging with the returned cursor, vs a raw paged `SELECT`.',
+    'Reading the whole log from position 0 through the fetch API, paging with the returned cursor, vs a raw paged `SELECT`',
+    '(1000 rows a page) of the same rows in the same run. The SDK rows: events seeded in a context of their own, a new',
+    "bundle's projector that does nothing reads them from 0, timed from the bundle's start until `waitForPosition` on",
+    'the last event resolves. With Postgres checkpoints the SDK moves the checkpoint in a transaction per event, so that',
+    'row reads only the first events of the same log.',
     '',
-    mdTable(
-      ['mode', 'events', 'API events/s', 'raw SELECT events/s', 'API/raw'],
-      es.fetch.map((f) => [
-        f.mode,
-        int(f.api.events),
-        int(f.api.eventsPerSec),
-        int(f.raw.eventsPerSec),
-        ratio(f.ratio),
-      ]),
-    ),
+    mdTable(['reader', 'mode', 'events', 'events/s', 'raw SELECT events/s', 'reader/raw'], rows),
     '',
   ];
 }
@@ -318,8 +382,27 @@ export function headlines(results) {
       `Domain commands at ${busiest.clients} clients: ${int(busiest.suite.opsPerSec)}/s, ${ratio(busiest.ratio.throughput)} the floor`,
     );
   }
+  const sdk = results.sdk;
+  if (sdk?.commandRoundTrip) {
+    const busiestSdk = sdk.throughput?.at(-1);
+    lines.push(
+      `SDK bundle: domain command at 1 client p50 ${ms(sdk.commandRoundTrip.p50Ms)} ms, ` +
+        `${ratio(div(sdk.commandRoundTrip.p50Ms, sdk.commandFloor?.p50Ms))} the floor` +
+        (busiestSdk
+          ? `; at ${busiestSdk.clients} clients ${int(busiestSdk.sdk.opsPerSec)}/s, ${ratio(busiestSdk.ratio.throughput)} the floor`
+          : ''),
+    );
+  }
   if (es?.fetch?.length) {
     lines.push(`Catch-up: ${int(es.fetch[0].api.eventsPerSec)} events/s, ${ratio(es.fetch[0].ratio)} a raw SELECT`);
+  }
+  const c = sdk?.catchUp;
+  if (c) {
+    lines.push(
+      `Catch-up through an SDK projector doing nothing: ${int(c.projector.eventsPerSec)} events/s, ` +
+        `${ratio(div(c.projector.eventsPerSec, c.raw.eventsPerSec))} a raw SELECT` +
+        (c.projectorPg ? ` (with Postgres checkpoints ${int(c.projectorPg.eventsPerSec)} events/s)` : ''),
+    );
   }
   const growth = results.growth?.points;
   if (growth?.length > 1) {
@@ -348,9 +431,9 @@ export function renderReport({ generatedAt, mode, results, durations }, charts) 
     '',
     ...machineSection(machine),
     ...appendsSection(results['event-store'], charts),
-    ...roundTripSection(results.gateway, charts),
+    ...roundTripSection(results.gateway, results.sdk, charts),
     ...sdkSection(results.sdk),
-    ...catchUpSection(results['event-store']),
+    ...catchUpSection(results['event-store'], results.sdk),
     ...deliverySection(results['event-store']),
     ...growthSection(results.growth, charts),
     ...memorySection(results),
