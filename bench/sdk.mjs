@@ -23,7 +23,7 @@
 // Results go to stdout as a table and to bench/results/sdk.json; progress to stderr.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -76,7 +76,7 @@ const USAGE = `Usage: npm run bench:sdk [-- options]
   --point-warmup=<s>       unmeasured seconds before each throughput point (default 0.5; quick 0.3)
   --catch-up-events=<n>    events seeded and read back from 0 (default 1000000; quick 50000; 0 skips)
   --pg-catch-up-events=<n> events the projector with Postgres checkpoints reads (a transaction each,
-                           so far fewer: default 10000; quick 500; 0 skips)
+                           so far fewer: default 10000; quick 1000; 0 skips)
   --nats[=<url>]           use this NATS server (bare: NATS_URL or nats://127.0.0.1:4222) instead of a private one
   --no-build               use dist/ as it is
   --out=<file>             results file (default bench/results/sdk.json)
@@ -111,7 +111,7 @@ function parseOptions(argv) {
     durationMs: number('duration', quick ? 2 : 5, { min: 0.1 }) * 1000,
     warmupMs: number('point-warmup', quick ? 0.3 : 0.5) * 1000,
     catchUpEvents: number('catch-up-events', quick ? 50_000 : 1_000_000, { min: 0, integer: true }),
-    pgCatchUpEvents: number('pg-catch-up-events', quick ? 500 : 10_000, { min: 0, integer: true }),
+    pgCatchUpEvents: number('pg-catch-up-events', quick ? 1_000 : 10_000, { min: 0, integer: true }),
     natsUrl: natsUrl(),
     build: !flags.has('no-build'),
     out: flags.has('out') ? String(flags.get('out')) : join(ROOT, 'bench', 'results', 'sdk.json'),
@@ -369,6 +369,33 @@ async function apiRead(nc, count, limit) {
 }
 
 /**
+ * The Postgres checkpoint's floor: `count` transactions that each move one checkpoint row
+ * (BEGIN, UPDATE, COMMIT on a pooled connection), as the SDK's store does per event.
+ */
+async function rawCheckpointTransactions(databaseUrl, count) {
+  const pool = await openPool(pg, databaseUrl, 1);
+  try {
+    await pool.query('CREATE TABLE IF NOT EXISTS bench.raw_checkpoint (id text PRIMARY KEY, position bigint NOT NULL)');
+    await pool.query(`INSERT INTO bench.raw_checkpoint VALUES ('c', 0) ON CONFLICT (id) DO NOTHING`);
+    const started = now();
+    for (let i = 1; i <= count; i++) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('UPDATE bench.raw_checkpoint SET position = $2 WHERE id = $1', ['c', i]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }
+    const seconds = (now() - started) / 1000;
+    return { events: count, seconds: round(seconds, 2), eventsPerSec: round(count / seconds, 0) };
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
  * A new bundle whose idle projector starts from position 0: timed from start() until its
  * waitForPosition on the last seeded event resolves (joining the registry included).
  */
@@ -411,18 +438,22 @@ async function catchUp(ctx, sdk, options) {
   progress('catch-up: SDK projector that does nothing (in-memory checkpoints)');
   const projector = await projectorRead(sdk, ctx.natsUrl, 'bench-catch-up', count, last);
   let projectorPg = null;
+  let rawCheckpoint = null;
   const pgCount = Math.min(count, options.pgCatchUpEvents);
   if (pgCount > 0) {
     progress(`catch-up: SDK projector that does nothing (Postgres checkpoints), the first ${fmtInt(pgCount)} events`);
     // Positions are in reading order (CPES): the projector has read the first pgCount events once it passed this one.
     const { rows } = await ctx.db.query(
+      // events.position: a bare `position` would sort by the text output column ("10" < "9").
       `SELECT position::text AS position FROM event_store.events WHERE context = $1
-       ORDER BY position OFFSET $2 LIMIT 1`,
+       ORDER BY events.position OFFSET $2 LIMIT 1`,
       [CATCH_UP_CONTEXT, pgCount - 1],
     );
     projectorPg = await projectorRead(sdk, ctx.natsUrl, 'bench-catch-up-pg', pgCount, rows[0].position, {
       postgres: { url: ctx.databaseUrl, schema: 'bench_catch_up' },
     });
+    progress(`catch-up: ${fmtInt(pgCount)} raw checkpoint transactions (BEGIN, UPDATE, COMMIT)`);
+    rawCheckpoint = await rawCheckpointTransactions(ctx.databaseUrl, pgCount);
   }
   const ratio = (r) => (r && raw.eventsPerSec > 0 ? round(r.eventsPerSec / raw.eventsPerSec, 3) : null);
   return {
@@ -432,7 +463,16 @@ async function catchUp(ctx, sdk, options) {
     api,
     projector,
     projectorPg,
-    ratio: { api: ratio(api), projector: ratio(projector), projectorPg: ratio(projectorPg) },
+    rawCheckpoint,
+    ratio: {
+      api: ratio(api),
+      projector: ratio(projector),
+      projectorPg: ratio(projectorPg),
+      projectorPgToRawCheckpoint:
+        projectorPg && rawCheckpoint?.eventsPerSec > 0
+          ? round(projectorPg.eventsPerSec / rawCheckpoint.eventsPerSec, 2)
+          : null,
+    },
   };
 }
 
@@ -444,6 +484,10 @@ async function catchUp(ctx, sdk, options) {
 function perSecond(latencies) {
   const totalMs = latencies.reduce((sum, ms) => sum + ms, 0);
   return totalMs > 0 ? round((1000 * latencies.length) / totalMs, 0) : null;
+}
+
+function div(a, b) {
+  return a !== null && a !== undefined && b > 0 ? a / b : null;
 }
 
 function ratioOf(a, b) {
@@ -522,6 +566,15 @@ function report(results) {
           line('fetch API (500 a page)', c.api, c.ratio.api),
           line('SDK projector, memory checkpoints', c.projector, c.ratio.projector),
           ...(c.projectorPg ? [line('SDK projector, pg checkpoints', c.projectorPg, c.ratio.projectorPg)] : []),
+          ...(c.rawCheckpoint
+            ? [
+                line(
+                  'raw BEGIN/UPDATE/COMMIT per event',
+                  c.rawCheckpoint,
+                  div(c.rawCheckpoint.eventsPerSec, c.raw.eventsPerSec),
+                ),
+              ]
+            : []),
         ],
       ),
       '',
@@ -536,7 +589,10 @@ async function main() {
   const startedAt = new Date();
   if (options.build) for (const app of APPS) await buildIfNeeded(app);
   const require = createRequire(import.meta.url);
-  const sdk = require(join(ROOT, 'dist', 'libs', 'sdk', 'src', 'index.js'));
+  // `npm run build` compiles the SDK into dist/libs/sdk beside the apps.
+  const sdkEntry = join(ROOT, 'dist', 'libs', 'sdk', 'src', 'index.js');
+  if (!existsSync(sdkEntry)) throw new Error(`${sdkEntry} is missing: run npm run build`);
+  const sdk = require(sdkEntry);
   const validator = require('class-validator');
 
   const { url: natsUrl, pid: natsPid, info: natsInfo } = await benchNats(options.natsUrl);

@@ -258,6 +258,7 @@ function catchUpSection(es, sdk) {
     rows.push(row('fetch API, 500 a page (SDK bench)', c.api));
     rows.push(row('SDK projector doing nothing, in-memory checkpoints', c.projector));
     if (c.projectorPg) rows.push(row('SDK projector doing nothing, Postgres checkpoints', c.projectorPg));
+    if (c.rawCheckpoint) rows.push(row("raw BEGIN, UPDATE, COMMIT per event (that row's floor)", c.rawCheckpoint));
   }
   return [
     '## 3. Consumer catch-up',
@@ -266,7 +267,7 @@ function catchUpSection(es, sdk) {
     '(1000 rows a page) of the same rows in the same run. The SDK rows: events seeded in a context of their own, a new',
     "bundle's projector that does nothing reads them from 0, timed from the bundle's start until `waitForPosition` on",
     'the last event resolves. With Postgres checkpoints the SDK moves the checkpoint in a transaction per event, so that',
-    'row reads only the first events of the same log.',
+    'row reads only the first events of the same log, beside as many raw one-row update transactions (its floor).',
     '',
     mdTable(['reader', 'mode', 'events', 'events/s', 'raw SELECT events/s', 'reader/raw'], rows),
     '',
