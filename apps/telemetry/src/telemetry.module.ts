@@ -6,6 +6,7 @@ import { ModelService } from './model/model.service';
 import { PerformanceHttpController } from './query/performance.http.controller';
 import { PerformanceRepository } from './query/performance.repository';
 import { PerformanceService } from './query/performance.service';
+import { StatsMessageController } from './query/stats.message.controller';
 import { PartitionMaintainer } from './storage/partition.maintainer';
 import { PartitionsRepository } from './storage/partitions.repository';
 import { RollupFlusher } from './storage/rollup.flusher';
@@ -13,7 +14,7 @@ import { RollupsRepository } from './storage/rollups.repository';
 
 /** Ingestion, rollups, partitions and retention, the query API and the performance model. */
 @Module({
-  controllers: [PerformanceHttpController, ModelMessageController],
+  controllers: [PerformanceHttpController, ModelMessageController, StatsMessageController],
   providers: [
     RollupsRepository,
     PartitionsRepository,

@@ -136,6 +136,29 @@ export class PerformanceRepository {
     );
   }
 
+  /** All handler executions of a bundle (optionally one component) in buckets starting at or after `from`. */
+  async bundleDurations(bundleId: string, component: string | undefined, from: Date): Promise<DurationRow> {
+    const [row] = await this.db.query<DurationRow[]>(
+      `SELECT ${DURATION_COLUMNS} FROM telemetry.handler_rollups
+       WHERE bundle_id = $1 AND ($2::text IS NULL OR component = $2) AND bucket_start >= $3`,
+      [bundleId, component ?? null, from],
+    );
+    return row;
+  }
+
+  /** The highest consumer lag any instance of the bundle reported since `from`; null without reports. */
+  async maxConsumerLag(bundleId: string, from: Date): Promise<number | null> {
+    const [row] = await this.db.query<Array<{ lag: number | null }>>(
+      `SELECT max((c ->> 'lag')::float8) AS lag
+       FROM telemetry.resource_reports r
+       CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.consumers) = 'array'
+         THEN r.consumers ELSE '[]'::jsonb END) AS c
+       WHERE r.bundle_id = $1 AND r.reported_at >= $2`,
+      [bundleId, from],
+    );
+    return row?.lag ?? null;
+  }
+
   /** Per handler over the interval, for the dashboard (ordered in SQL by the caller's choice). */
   async handlerTotals(
     from: Date,

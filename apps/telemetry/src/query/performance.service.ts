@@ -1,4 +1,4 @@
-import { ErrorCode, EventoError } from '@evento/contracts';
+import { type BundleStatsRequest, type BundleStatsResult, ErrorCode, EventoError } from '@evento/contracts';
 import { Injectable } from '@nestjs/common';
 import { TelemetryConfig } from '../config/telemetry.config';
 import type {
@@ -10,6 +10,7 @@ import type {
 } from './dto/performance.query.dto';
 import { type DurationRow, PerformanceRepository } from './performance.repository';
 import { type DurationSummary, type StageSummary, summarise, summariseStage } from './performance.views';
+import { quantile } from '../rollups/log-histogram';
 
 /** The interval of a query that gives no `from`. */
 const DEFAULT_WINDOW_MS = 15 * 60_000;
@@ -117,6 +118,30 @@ export class PerformanceService {
         const start = first + i * stepMs;
         return { start: new Date(start).toISOString(), ...summarise(byStart.get(start), step) };
       }),
+    };
+  }
+
+  /**
+   * p95 service time and the highest consumer lag of a bundle over the last `windowMs`. Rollups
+   * count from the bucket that holds the window's start (the window is widened to whole buckets),
+   * and what arrived since the last flush (TELEMETRY_FLUSH_MS) is not in them yet.
+   */
+  async bundleStats(request: BundleStatsRequest): Promise<BundleStatsResult> {
+    const now = Date.now();
+    const bucketMs = this.config.TELEMETRY_BUCKET_SECONDS * 1000;
+    const from = new Date(Math.floor((now - request.windowMs) / bucketMs) * bucketMs);
+    const [durations, maxConsumerLag] = await Promise.all([
+      this.repository.bundleDurations(request.bundleId, request.component, from),
+      this.repository.maxConsumerLag(request.bundleId, new Date(now - request.windowMs)),
+    ]);
+    const count = Number(durations?.count ?? 0);
+    return {
+      bundleId: request.bundleId,
+      windowMs: request.windowMs,
+      count,
+      p95ServiceTimeMs:
+        count > 0 ? quantile(durations.hist ?? {}, 0.95, { min: durations.minMs, max: durations.maxMs }) : null,
+      maxConsumerLag: maxConsumerLag === null ? null : Number(maxConsumerLag),
     };
   }
 
