@@ -42,6 +42,7 @@ function policy(deployment: string, namespace = 'todo'): PolicyView {
     drainTimeoutMs: 30_000,
     autorun: true,
     actuator: { kind: 'kubernetes', namespace, deployment },
+    rules: [],
     description: null,
     createdAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),

@@ -6,6 +6,7 @@ import { DecisionsHttpController } from './decisions/decisions.http.controller';
 import { DecisionsRepository } from './decisions/decisions.repository';
 import { LeaderElection } from './leader/leader-election';
 import { ClusterClient } from './observation/cluster.client';
+import { TelemetryClient } from './observation/telemetry.client';
 import { PoliciesHttpController } from './policies/policies.http.controller';
 import { PoliciesRepository } from './policies/policies.repository';
 import { PoliciesService } from './policies/policies.service';
@@ -26,6 +27,7 @@ import { SignalsRepository } from './signals/signals.repository';
     ScriptActuator,
     SignalsIngest,
     SignalsRepository,
+    TelemetryClient,
   ],
 })
 export class ScalerModule {}

@@ -8,6 +8,7 @@ import { ScriptActuator } from '../actuators/script.actuator';
 import { ScalerConfig } from '../config/scaler.config';
 import { LeaderElection, type Sql } from '../leader/leader-election';
 import { ClusterClient } from '../observation/cluster.client';
+import { TelemetryClient } from '../observation/telemetry.client';
 import type { PolicyView } from '../policies/dto/policy.dto';
 import { PoliciesRepository } from '../policies/policies.repository';
 import { SignalsIngest } from '../signals/signals.ingest';
@@ -60,6 +61,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly signals: SignalsRepository,
     private readonly decisions: DecisionsRepository,
     private readonly cluster: ClusterClient,
+    private readonly telemetry: TelemetryClient,
     private readonly script: ScriptActuator,
     private readonly kubernetes: KubernetesActuator,
     private readonly client: EventoClient,
@@ -187,6 +189,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
       draining: new Set(drains.flatMap((op) => (op.instance_id ? [op.instance_id] : []))),
       anonymousDrains: drains.filter((op) => !op.instance_id).length,
       signals: await this.signals.latest(bundleId, this.config.SCALER_SIGNAL_WINDOW_MS),
+      rules: await this.telemetry.verdicts(bundleId, policy.rules),
       lastUpAt: state.last.up,
       lastDownAt: state.last.down,
     });

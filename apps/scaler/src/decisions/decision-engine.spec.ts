@@ -116,4 +116,78 @@ describe('decide', () => {
     );
     expect(result).toEqual(expect.objectContaining({ action: 'up', target: 3 }));
   });
+
+  describe('telemetry rules', () => {
+    const p95 = (value: number | null, threshold = 200) => ({
+      metric: 'p95ServiceTimeMs',
+      threshold,
+      windowMs: 10_000,
+      value,
+    });
+    const lag = (value: number | null) => ({ metric: 'consumerLag', threshold: 100, windowMs: 5_000, value });
+
+    it('scales up by step when a rule is above its threshold, recording the rule, value and threshold', () => {
+      const result = decide(input({ instances: avail('a', 'b'), rules: [p95(812.345), lag(3)] }));
+      expect(result).toEqual(
+        expect.objectContaining({
+          action: 'up',
+          count: 1,
+          target: 3,
+          reason: 'rule p95ServiceTimeMs > 200 over 10000 ms (measured 812.35)',
+        }),
+      );
+      expect(result.inputs.rules).toEqual([
+        { ...p95(812.345), breached: true },
+        { ...lag(3), breached: false },
+      ]);
+    });
+
+    it('does nothing when every rule is at or below its threshold, or measured nothing', () => {
+      const result = decide(input({ instances: avail('a'), rules: [p95(200), lag(null)] }));
+      expect(result.action).toBe('none');
+      expect(result.inputs.rules?.map((r) => r.breached)).toEqual([false, false]);
+      // Without rules the inputs stay as they were.
+      expect(decide(input({ instances: avail('a') })).inputs.rules).toBeUndefined();
+    });
+
+    it('respects max, the cool-down and the starts already asked for, like a suffering signal', () => {
+      const rules = [{ ...p95(900), component: 'Orders' }];
+      expect(decide(input({ instances: avail('a', 'b', 'c', 'd'), rules }))).toEqual(
+        expect.objectContaining({
+          action: 'hold',
+          reason: 'rule p95ServiceTimeMs[Orders] > 200 over 10000 ms, at max 4',
+        }),
+      );
+      expect(decide(input({ instances: avail('a'), rules, lastUpAt: NOW - 1_000 }))).toEqual(
+        expect.objectContaining({
+          action: 'hold',
+          reason: 'rule p95ServiceTimeMs[Orders] > 200 over 10000 ms, cooling down after the last scale-up',
+        }),
+      );
+      expect(decide(input({ instances: avail('a'), rules, pendingStarts: 1, policy: { ...policy, step: 5 } }))).toEqual(
+        expect.objectContaining({ action: 'up', count: 2, target: 4 }),
+      );
+    });
+
+    it('names signals and rules together, and blocks scale-down while a rule fires', () => {
+      const both = decide(
+        input({ instances: avail('a', 'b'), signals: signals({ a: 'suffering' }), rules: [lag(250)] }),
+      );
+      expect(both).toEqual(
+        expect.objectContaining({
+          action: 'up',
+          reason: '1 suffering, rule consumerLag > 100 over 5000 ms (measured 250)',
+        }),
+      );
+      const bored = decide(input({ instances: avail('a', 'b'), signals: signals({ a: 'bored' }), rules: [lag(250)] }));
+      expect(bored.action).toBe('up');
+    });
+
+    it('ignores rules while no instance is available (the measurements are stale)', () => {
+      const rules = [p95(5_000)];
+      const instances: ObservedInstance[] = [{ instanceId: 'a', status: 'joined' }];
+      expect(decide(input({ instances, rules })).action).toBe('none');
+      expect(decide(input({ instances, rules })).inputs.rules).toEqual([{ ...p95(5_000), breached: false }]);
+    });
+  });
 });

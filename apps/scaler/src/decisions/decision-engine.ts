@@ -21,6 +21,15 @@ export interface LatestSignal {
   at: number;
 }
 
+/** A telemetry rule of the policy and what telemetry measured for it (null: nothing measured). */
+export interface RuleVerdict {
+  metric: string;
+  threshold: number;
+  windowMs: number;
+  component?: string;
+  value: number | null;
+}
+
 export interface DecisionInput {
   now: number;
   policy: PolicyLimits;
@@ -34,6 +43,8 @@ export interface DecisionInput {
   anonymousDrains: number;
   /** Latest signal of each instance within the window. */
   signals: ReadonlyMap<string, LatestSignal>;
+  /** The policy's telemetry rules as measured this round (absent or empty: none, or telemetry unreachable). */
+  rules?: RuleVerdict[];
   lastUpAt?: number;
   lastDownAt?: number;
 }
@@ -50,6 +61,8 @@ export interface DecisionInputs {
   bored: string[];
   min: number;
   max: number;
+  /** Each rule with its measured value and whether it fired (only when the policy has rules). */
+  rules?: Array<RuleVerdict & { breached: boolean }>;
 }
 
 export type Decision =
@@ -64,7 +77,8 @@ export type Decision =
  * those being drained. In order:
  * 1. fewer than `min` → start the difference (no signal needed; with autorun off only while one runs);
  * 2. more than `max` → drain the excess;
- * 3. an available instance suffering → start up to `step`, within `max`, after `cooldownUpMs`;
+ * 3. an available instance suffering, or a telemetry rule above its threshold while one is
+ *    available → start up to `step`, within `max`, after `cooldownUpMs`;
  * 4. an available instance bored (none suffering, none starting) → drain up to `step` of the
  *    bored ones, least loaded first, down to `min`, after `cooldownDownMs` since any scaling.
  */
@@ -79,6 +93,12 @@ export function decide(input: DecisionInput): Decision {
     available.filter((i) => input.signals.get(i.instanceId)?.signal === kind).map((i) => i.instanceId);
   const suffering = latest('suffering');
   const bored = latest('bored');
+  const verdicts = (input.rules ?? []).map((rule) => ({
+    ...rule,
+    // Measurements describe instances that serve: with none available they are stale or empty.
+    breached: available.length > 0 && rule.value !== null && rule.value > rule.threshold,
+  }));
+  const breached = verdicts.filter((rule) => rule.breached);
   const inputs: DecisionInputs = {
     available: available.length,
     starting: starting.length,
@@ -90,6 +110,7 @@ export function decide(input: DecisionInput): Decision {
     bored,
     min: policy.minInstances,
     max: policy.maxInstances,
+    ...(verdicts.length > 0 ? { rules: verdicts } : {}),
   };
 
   if (effective < policy.minInstances) {
@@ -120,26 +141,25 @@ export function decide(input: DecisionInput): Decision {
     }
     return { action: 'none', inputs };
   }
-  if (suffering.length > 0) {
+  if (suffering.length > 0 || breached.length > 0) {
+    // Holds name the rules without their values, so a lasting hold is recorded once, not each round.
+    const why = [
+      ...(suffering.length > 0 ? [`${suffering.length} suffering`] : []),
+      ...breached.map((rule) => ruleLabel(rule)),
+    ].join(', ');
     if (effective >= policy.maxInstances) {
-      return {
-        action: 'hold',
-        reason: `${suffering.length} suffering, at max ${policy.maxInstances}`,
-        target: effective,
-        inputs,
-      };
+      return { action: 'hold', reason: `${why}, at max ${policy.maxInstances}`, target: effective, inputs };
     }
     const since = input.lastUpAt === undefined ? Infinity : now - input.lastUpAt;
     if (since < policy.cooldownUpMs) {
-      return {
-        action: 'hold',
-        reason: `${suffering.length} suffering, cooling down after the last scale-up`,
-        target: effective,
-        inputs,
-      };
+      return { action: 'hold', reason: `${why}, cooling down after the last scale-up`, target: effective, inputs };
     }
     const count = Math.min(policy.step, policy.maxInstances - effective);
-    return { action: 'up', count, target: effective + count, reason: `${suffering.length} suffering`, inputs };
+    const measured = [
+      ...(suffering.length > 0 ? [`${suffering.length} suffering`] : []),
+      ...breached.map((rule) => `${ruleLabel(rule)} (measured ${round(rule.value!)})`),
+    ].join(', ');
+    return { action: 'up', count, target: effective + count, reason: measured, inputs };
   }
   if (bored.length > 0) {
     if (input.pendingStarts > 0 || starting.length > 0) {
@@ -167,6 +187,15 @@ export function decide(input: DecisionInput): Decision {
     return { action: 'down', count, target: effective - count, reason: `${bored.length} bored`, victims, inputs };
   }
   return { action: 'none', inputs };
+}
+
+function ruleLabel(rule: RuleVerdict): string {
+  const scope = rule.component ? `[${rule.component}]` : '';
+  return `rule ${rule.metric}${scope} > ${rule.threshold} over ${rule.windowMs} ms`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 /** Bored before anything else, then fewest requests in flight, then by id (stable). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { ActuatorView, PolicyView } from './dto/policy.dto';
+import type { ActuatorView, PolicyView, ScalingRuleView } from './dto/policy.dto';
 
 interface PolicyRow {
   bundle_id: string;
@@ -15,6 +15,7 @@ interface PolicyRow {
   drain_timeout_ms: number;
   autorun: boolean;
   actuator: ActuatorView;
+  rules: ScalingRuleView[] | null;
   description: string | null;
   created_at: Date;
   updated_at: Date;
@@ -35,6 +36,7 @@ function toView(row: PolicyRow): PolicyView {
     drainTimeoutMs: row.drain_timeout_ms,
     autorun: row.autorun,
     actuator: row.actuator,
+    rules: row.rules ?? [],
     description: row.description,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -70,15 +72,15 @@ export class PoliciesRepository {
     const rows = await this.db.query<Array<PolicyRow & { created: boolean }>>(
       `INSERT INTO "scaler"."policies"
          ("bundle_id", "enabled", "min_instances", "max_instances", "step", "cooldown_up_ms", "cooldown_down_ms",
-          "start_timeout_ms", "drain_timeout_ms", "autorun", "actuator", "description")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+          "start_timeout_ms", "drain_timeout_ms", "autorun", "actuator", "description", "rules")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT ("bundle_id") DO UPDATE SET
          "enabled" = EXCLUDED."enabled", "min_instances" = EXCLUDED."min_instances",
          "max_instances" = EXCLUDED."max_instances", "step" = EXCLUDED."step",
          "cooldown_up_ms" = EXCLUDED."cooldown_up_ms", "cooldown_down_ms" = EXCLUDED."cooldown_down_ms",
          "start_timeout_ms" = EXCLUDED."start_timeout_ms", "drain_timeout_ms" = EXCLUDED."drain_timeout_ms",
          "autorun" = EXCLUDED."autorun", "actuator" = EXCLUDED."actuator",
-         "description" = EXCLUDED."description", "updated_at" = now()
+         "description" = EXCLUDED."description", "rules" = EXCLUDED."rules", "updated_at" = now()
        RETURNING *, (xmax = 0) AS "created"`,
       [
         values.bundleId,
@@ -93,6 +95,7 @@ export class PoliciesRepository {
         values.autorun,
         JSON.stringify(values.actuator),
         values.description,
+        JSON.stringify(values.rules),
       ],
     );
     return { policy: toView(rows[0]), created: rows[0].created };

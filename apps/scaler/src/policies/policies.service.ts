@@ -50,6 +50,13 @@ export class PoliciesService {
       drainTimeoutMs: dto.drainTimeoutMs ?? POLICY_DEFAULTS.drainTimeoutMs,
       autorun: dto.autorun ?? POLICY_DEFAULTS.autorun,
       actuator,
+      // Only the known fields, so nothing else a caller sent is stored.
+      rules: (dto.rules ?? []).map((rule) => ({
+        metric: rule.metric,
+        threshold: rule.threshold,
+        windowMs: rule.windowMs,
+        ...(rule.component !== undefined ? { component: rule.component } : {}),
+      })),
       description: dto.description ?? null,
     });
   }

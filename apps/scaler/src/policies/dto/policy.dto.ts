@@ -1,9 +1,13 @@
+import { NAME_PATTERN } from '@evento/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   Matches,
@@ -80,6 +84,36 @@ export class ActuatorDto {
   environment?: Record<string, string>;
 }
 
+/** What a telemetry rule measures (the telemetry app's bundle stats over the rule's window). */
+export const RULE_METRICS = ['p95ServiceTimeMs', 'consumerLag'] as const;
+export type RuleMetric = (typeof RULE_METRICS)[number];
+export const MAX_RULES = 5;
+
+/** A rule on telemetry: the metric above `threshold` over the last `windowMs` counts as suffering. */
+export class ScalingRuleDto {
+  @ApiProperty({ enum: RULE_METRICS })
+  @IsIn(RULE_METRICS, { message: `metric must be one of ${RULE_METRICS.join(', ')}` })
+  metric: RuleMetric;
+
+  /** Milliseconds for p95ServiceTimeMs, messages for consumerLag; the rule fires above it. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1e12)
+  threshold: number;
+
+  /** How far back telemetry looks (milliseconds, 1 s to 1 h). */
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  windowMs: number;
+
+  /** p95ServiceTimeMs: only this component's handlers (default: all of the bundle's). */
+  @ApiPropertyOptional({ example: 'OrderAggregate' })
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: 'component must be a component name (as in telemetry samples)' })
+  component?: string;
+}
+
 /** A bundle's scaling policy, as operators write it (PUT replaces it whole). */
 export class PolicyDto {
   @IsBoolean()
@@ -140,6 +174,16 @@ export class PolicyDto {
   @Type(() => ActuatorDto)
   actuator: ActuatorDto;
 
+  /** Optional rules on telemetry, each a reason to scale up like a suffering signal. */
+  @ApiPropertyOptional({ type: [ScalingRuleDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_RULES)
+  @IsObject({ each: true, message: 'each rule must be an object: { metric, threshold, windowMs, component? }' })
+  @ValidateNested({ each: true })
+  @Type(() => ScalingRuleDto)
+  rules?: ScalingRuleDto[];
+
   /** Free text for people. */
   @IsOptional()
   @MaxLength(500)
@@ -170,6 +214,13 @@ export class ActuatorView {
   environment?: Record<string, string>;
 }
 
+export class ScalingRuleView {
+  metric: RuleMetric;
+  threshold: number;
+  windowMs: number;
+  component?: string;
+}
+
 /** A stored policy. */
 export class PolicyView {
   bundleId: string;
@@ -183,6 +234,7 @@ export class PolicyView {
   drainTimeoutMs: number;
   autorun: boolean;
   actuator: ActuatorView;
+  rules: ScalingRuleView[];
   description: string | null;
   createdAt: string;
   updatedAt: string;
