@@ -22,7 +22,8 @@ export function newestSource() {
       const path = join(dir, entry.name);
       const rel = relative(ROOT, path).split('\\').join('/');
       if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && !isTestPath(`${rel}/`)) walk(path);
+        // A library's own build output (libs/sdk/dist) is not a source of the apps.
+        if (entry.name !== 'node_modules' && entry.name !== 'dist' && !isTestPath(`${rel}/`)) walk(path);
       } else if (entry.isFile() && !isTestPath(rel)) {
         const time = statSync(path).mtimeMs;
         if (time > newest.time) newest = { time, path: rel };
