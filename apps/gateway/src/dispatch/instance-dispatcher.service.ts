@@ -6,13 +6,11 @@ import {
   type InstanceWork,
   isErrorCode,
   parseRequestBody,
-  RegistryContracts,
   type RoutedInstance,
-  type RoutingChanged,
 } from '@evento/contracts';
 import { NatsConnectionService } from '@evento/platform';
-import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { headers as natsHeaders, type Subscription } from '@nats-io/transport-node';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { GatewayConfig } from '../config/gateway.config';
 import { deadlineExceeded, type RequestContext } from '../requests/request-context';
 import { type Destination, RoutingTableService } from '../routing/routing-table.service';
@@ -47,10 +45,9 @@ interface Pending {
  * and turns what comes back (or does not) into an outcome or a typed error.
  */
 @Injectable()
-export class InstanceDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InstanceDispatcher implements OnModuleInit {
   private readonly pending = new Set<Pending>();
   private readonly outstanding = new Map<string, number>();
-  private subscription: Subscription | undefined;
 
   constructor(
     private readonly nats: NatsConnectionService,
@@ -58,22 +55,11 @@ export class InstanceDispatcher implements OnApplicationBootstrap, OnApplication
     private readonly config: GatewayConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    // Fan-out (no queue group): every gateway fails its own requests held by a vanished instance.
-    this.subscription = this.nats.connection.subscribe(this.config.subject(RegistryContracts.routingChanged.subject), {
-      callback: (_error, message) => {
-        try {
-          const notice = message.json<RoutingChanged>();
-          if (notice.instanceId && GONE_REASONS.has(notice.reason)) this.lost(notice.instanceId, notice.reason);
-        } catch {
-          // A notice we cannot read changes nothing here; the table reload still happens.
-        }
-      },
+  onModuleInit(): void {
+    // Every gateway fails its own requests held by a vanished instance.
+    this.routing.onNotice((notice) => {
+      if (notice.instanceId && GONE_REASONS.has(notice.reason)) this.lost(notice.instanceId, notice.reason);
     });
-  }
-
-  onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
   }
 
   /**

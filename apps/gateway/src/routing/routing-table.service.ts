@@ -36,7 +36,7 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   private reloadAgain = false;
   private lastMissReload = 0;
   private readonly quarantine = new Map<string, number>();
-  private readonly goneListeners: Array<(present: ReadonlySet<string>) => void> = [];
+  private readonly noticeListeners: Array<(notice: RoutingChanged) => void> = [];
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -49,8 +49,16 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   onApplicationBootstrap(): void {
     this.subscription = this.nats.connection.subscribe(this.config.subject(RegistryContracts.routingChanged.subject), {
       callback: (_error, message) => {
-        if (this.covers(message.data)) return;
-        void this.reload();
+        let notice: Partial<RoutingChanged> = {};
+        try {
+          notice = message.json<RoutingChanged>();
+        } catch {
+          // An unreadable notice still means the table may have changed.
+        }
+        if (typeof notice.reason === 'string') {
+          for (const listener of this.noticeListeners) listener(notice as RoutingChanged);
+        }
+        if (!this.covers(notice)) void this.reload();
       },
     });
     this.timer = setInterval(() => void this.reload(), this.config.GATEWAY_ROUTING_REFRESH_MS);
@@ -64,9 +72,9 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Called with the instance ids still routable after each reload. */
-  onReload(listener: (present: ReadonlySet<string>) => void): void {
-    this.goneListeners.push(listener);
+  /** Called with every routing.changed notice this gateway receives (one subscription for all). */
+  onNotice(listener: (notice: RoutingChanged) => void): void {
+    this.noticeListeners.push(listener);
   }
 
   /** Loads the table now; concurrent calls share one load and a change during a load triggers one more. */
@@ -112,7 +120,6 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
     this.table = table;
     this.loadedAt = new Date();
     for (const id of this.quarantine.keys()) if (!present.has(id)) this.quarantine.delete(id);
-    for (const listener of this.goneListeners) listener(present);
   }
 
   /**
@@ -142,19 +149,14 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** True when the notice's change is already in the table this gateway holds (no reload needed). */
-  private covers(data: Uint8Array): boolean {
-    try {
-      const notice = JSON.parse(new TextDecoder().decode(data)) as Partial<RoutingChanged>;
-      // Version 0: the registry could not number the change; reload to be safe.
-      return (
-        typeof notice.version === 'number' &&
-        notice.version > 0 &&
-        this.table !== undefined &&
-        notice.version <= this.table.version
-      );
-    } catch {
-      return false;
-    }
+  private covers(notice: Partial<RoutingChanged>): boolean {
+    // Version 0: the registry could not number the change; reload to be safe.
+    return (
+      typeof notice.version === 'number' &&
+      notice.version > 0 &&
+      this.table !== undefined &&
+      notice.version <= this.table.version
+    );
   }
 
   /** Skips an instance that did not answer until the table drops it or a few seconds pass. */
