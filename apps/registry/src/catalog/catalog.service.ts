@@ -1,5 +1,5 @@
 import { type DiscoverRequest, type DiscoverResponse, ErrorCode, EventoError } from '@evento/contracts';
-import { DEFAULT_PAGE_SIZE } from '../common/page-query.dto';
+import { readPage } from '../common/page-query.dto';
 import { Injectable } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
 import { RoutingService } from '../routing/routing.service';
@@ -72,28 +72,25 @@ export class CatalogService {
 
   async payloads(
     filter: { bundleId?: string; kind?: string },
-    page = 1,
-    pageSize = DEFAULT_PAGE_SIZE,
+    page?: number,
+    pageSize?: number,
   ): Promise<PayloadPageDto> {
-    const rows = await this.repository.payloadPage({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
-    // Past the last page no row carries the total: count it with the first row.
-    const total =
-      rows[0]?.total ??
-      (page > 1 ? ((await this.repository.payloadPage({ ...filter, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
-    return { items: rows.map(toPayload), page, pageSize, total };
+    return readPage(
+      (limit, offset) => this.repository.payloadPage({ ...filter, limit, offset }),
+      (r) => toPayload(r),
+      page,
+      pageSize,
+    );
   }
 
   async components(
     filter: { bundleId?: string; type?: string },
-    page = 1,
-    pageSize = DEFAULT_PAGE_SIZE,
+    page?: number,
+    pageSize?: number,
   ): Promise<ComponentPageDto> {
-    const rows = await this.repository.componentPage({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
-    const total =
-      rows[0]?.total ??
-      (page > 1 ? ((await this.repository.componentPage({ ...filter, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
-    return {
-      items: rows.map((r) => ({
+    return readPage(
+      (limit, offset) => this.repository.componentPage({ ...filter, limit, offset }),
+      (r) => ({
         bundleId: r.bundle_id,
         name: r.name,
         type: r.type,
@@ -101,11 +98,10 @@ export class CatalogService {
         path: r.path,
         line: r.line,
         handlers: r.handlers,
-      })),
+      }),
       page,
       pageSize,
-      total,
-    };
+    );
   }
 
   async component(bundleId: string, name: string): Promise<ComponentDetailDto> {
@@ -117,14 +113,15 @@ export class CatalogService {
 
   async handlers(
     filter: { bundleId?: string; componentName?: string; handlerType?: string; payload?: string },
-    page = 1,
-    pageSize = DEFAULT_PAGE_SIZE,
+    page?: number,
+    pageSize?: number,
   ): Promise<HandlerPageDto> {
-    const rows = await this.repository.handlerPage({ ...filter, limit: pageSize, offset: (page - 1) * pageSize });
-    const total =
-      rows[0]?.total ??
-      (page > 1 ? ((await this.repository.handlerPage({ ...filter, limit: 1, offset: 0 }))[0]?.total ?? 0) : 0);
-    return { items: rows.map((r) => ({ bundleId: r.bundle_id, ...toHandler(r) })), page, pageSize, total };
+    return readPage(
+      (limit, offset) => this.repository.handlerPage({ ...filter, limit, offset }),
+      (r) => ({ bundleId: r.bundle_id, ...toHandler(r) }),
+      page,
+      pageSize,
+    );
   }
 
   /** A payload: who declares it (kind, schema), who handles it, who returns it, who invokes it. */
