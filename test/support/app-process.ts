@@ -101,6 +101,16 @@ export class AppProcess {
     );
   }
 
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  /** SIGTERM: the app's graceful shutdown. Resolves once the process is gone. */
+  async stop(): Promise<void> {
+    if (this.running) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+
   async kill(): Promise<void> {
     if (this.running) this.child.kill('SIGKILL');
     await this.exited;

@@ -1,13 +1,13 @@
-import type {
-  BundleDescriptor,
-  ComponentDescriptor,
-  HandlerDescriptor,
-  PayloadDescriptor,
-  PayloadKind,
+import {
+  type BundleDescriptor,
+  type ComponentDescriptor,
+  type HandlerDescriptor,
+  type PayloadDescriptor,
+  type PayloadKind,
+  schemasFor,
 } from '@evento/contracts';
 import { type ComponentMeta } from './metadata';
 import { type PayloadClass, payloadKindOf, payloadNameOf } from './payloads';
-import { schemasFor } from './schema';
 
 export interface DescriptorInfo {
   description?: string;

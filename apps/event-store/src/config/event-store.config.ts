@@ -21,6 +21,13 @@ export class EventStoreConfig extends BaseConfig {
   @Max(5000)
   APPEND_MAX_BATCH = 500;
 
+  /** Group-commit batches one replica writes at once; the next waits in Postgres, not here. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  APPEND_CONCURRENT_BATCHES = 2;
+
   /** How often a waiting fetch re-reads when no notification woke it (milliseconds). */
   @Transform(toInt)
   @IsInt()

@@ -46,4 +46,25 @@ describe('AppendBatcher', () => {
     await hold;
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
+
+  it('writes up to maxInFlight batches at once and batches the rest behind them', async () => {
+    const batches: string[][] = [];
+    const releases: Array<() => void> = [];
+    const writer: BatchWriter = async (requests) => {
+      batches.push(requests.map((r) => r.events[0].eventId));
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return { results: requests.map((_, i) => ok(i)), txId: String(batches.length) };
+    };
+    const batcher = new AppendBatcher(writer, 100, 2);
+    const all = ['a', 'b', 'c', 'd', 'e'].map((id) => batcher.append(request(id)));
+    expect(batches).toEqual([['a'], ['b']]);
+    expect(batcher.pending).toBe(3);
+    releases[0]();
+    await all[0];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    releases[1]();
+    releases[2]();
+    await Promise.all(all);
+  });
 });

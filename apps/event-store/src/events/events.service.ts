@@ -52,6 +52,7 @@ export class EventsService {
     this.batcher = new AppendBatcher(
       (requests) => this.repository.appendBatch(requests, this.serialized),
       config.APPEND_MAX_BATCH,
+      config.APPEND_CONCURRENT_BATCHES,
     );
   }
 

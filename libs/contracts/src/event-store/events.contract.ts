@@ -15,6 +15,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 
 /** Names of aggregates, contexts and events: printable, no spaces, bounded. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}$/;
@@ -101,6 +102,8 @@ export class AppendRequest {
       defaultMessage: () => `expectedVersion must be an integer from 0 to ${MAX_VERSION}, "any" or "none"`,
     },
   })
+  // The same rule for schema-compiled validators (see schemasFor).
+  @JSONSchema(() => ({ oneOf: [{ type: 'integer', minimum: 0, maximum: MAX_VERSION }, { enum: ['any', 'none'] }] }))
   expectedVersion?: ExpectedVersion;
 
   @IsArray()

@@ -13,7 +13,7 @@ import { BaseConfig } from '../config';
 import { HttpErrorFilter, HttpValidationPipe, RpcErrorFilter, RpcValidationPipe } from '../errors';
 import { bodyParserErrors, jsonGuard, operatorAuth } from '../http/http-guards';
 import { MetricsService, RejectedInputMetrics } from '../metrics';
-import { EventoNatsServer } from '../nats/evento-nats.server';
+import { EventoNatsServer, queueGroupOf } from '../nats/evento-nats.server';
 import { NatsMetrics } from '../nats/nats-metrics';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SUITE_VERSION } from '../system/system.message.controller';
@@ -24,11 +24,6 @@ export interface AppDefinition {
   description: string;
   module: DynamicModule;
   config: BaseConfig;
-}
-
-/** Queue group of an app: replicas of one app share its subjects' messages. */
-export function queueGroupOf(app: AppName): string {
-  return `evento.${app}`;
 }
 
 /**

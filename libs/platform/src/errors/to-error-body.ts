@@ -56,3 +56,8 @@ export function validationFailed(errors: ValidationError[]): EventoError {
     .join('; ');
   return new EventoError(ErrorCode.VALIDATION_FAILED, summary || 'Invalid request', problems);
 }
+
+/** Refuses a body that is not a JSON object where a contract class is expected. */
+export function notAnObject(): EventoError {
+  return new EventoError(ErrorCode.VALIDATION_FAILED, 'The body must be a JSON object');
+}

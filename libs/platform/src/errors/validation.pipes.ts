@@ -1,11 +1,11 @@
-import { ErrorCode, EventoError } from '@evento/contracts';
 import { type ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 import { UnreadableBody } from '../nats/evento-nats.server';
-import { validationFailed } from './to-error-body';
+import { notAnObject, validationFailed } from './to-error-body';
 
 const PRIMITIVES: unknown[] = [String, Boolean, Number, Array, Object];
 
-function strictValidationOptions() {
+/** The options every boundary validates with: undeclared properties stripped, errors typed. */
+export function strictValidationOptions() {
   return {
     whitelist: true,
     transform: true,
@@ -36,7 +36,7 @@ export class RpcValidationPipe extends ValidationPipe {
     if (value instanceof UnreadableBody) throw value.error;
     const expectsObject = metadata.metatype !== undefined && !PRIMITIVES.includes(metadata.metatype);
     if (expectsObject && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw new EventoError(ErrorCode.VALIDATION_FAILED, 'The body must be a JSON object');
+      throw notAnObject();
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }

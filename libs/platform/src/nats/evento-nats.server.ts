@@ -1,4 +1,4 @@
-import { ErrorCode, type ErrorBody, EventoError, isErrorBody, parseRequestBody } from '@evento/contracts';
+import { type AppName, ErrorCode, type ErrorBody, EventoError, isErrorBody, parseRequestBody } from '@evento/contracts';
 import { withSubjectPrefix } from '../config/base.config';
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
 import {
@@ -8,6 +8,17 @@ import {
   type Serializer,
   ServerNats,
 } from '@nestjs/microservices';
+
+/** Queue group of an app: replicas of one app share its subjects' messages. */
+export function queueGroupOf(app: AppName): string {
+  return `evento.${app}`;
+}
+
+/** The protocol's reply envelopes: `{ "data": … }` or `{ "error": { code, message, details? } }`. */
+export const replyEnvelope = {
+  data: (response: unknown): string => JSON.stringify({ data: response ?? null }),
+  error: (error: ErrorBody): string => JSON.stringify({ error }),
+};
 
 /** Stands in for a body that could not be read, so the handler's pipe can answer with its error. */
 export class UnreadableBody {
@@ -52,9 +63,9 @@ interface OutgoingPacket {
 export class ReplyEnvelopeSerializer implements Serializer<OutgoingPacket, { data: string; headers?: undefined }> {
   serialize(packet: OutgoingPacket): { data: string } {
     if (packet.err !== undefined && packet.err !== null) {
-      return { data: JSON.stringify({ error: toErrorBody(packet.err) }) };
+      return { data: replyEnvelope.error(toErrorBody(packet.err)) };
     }
-    return { data: JSON.stringify({ data: packet.response ?? null }) };
+    return { data: replyEnvelope.data(packet.response) };
   }
 }
 

@@ -2,27 +2,29 @@ import { getMetadataStorage } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 // class-transformer keeps its @Type metadata here; the schemas need it for nested classes.
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { type PayloadClass } from './payloads';
 
-type Schema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
+
+/** Any class with class-validator rules: contract bodies, bundle payloads. */
+export type RuledClass = abstract new (...args: never[]) => object;
 
 const DEFINITIONS = '#/definitions/';
 
 /**
- * JSON Schemas (draft-07) of payload classes, from their class-validator rules. Nested classes
- * are inlined as `definitions` of each schema, because the registry accepts no reference
- * outside the schema itself.
+ * JSON Schemas (draft-07) of classes, from their class-validator rules. Nested classes are
+ * inlined as `definitions` of each schema, so every schema stands alone (the registry accepts
+ * no reference outside the schema itself).
  */
-export function schemasFor(types: PayloadClass[]): Map<PayloadClass, Schema> {
+export function schemasFor<T extends RuledClass>(types: T[]): Map<T, JsonSchema> {
   const all = validationMetadatasToSchemas({
     refPointerPrefix: DEFINITIONS,
     classTransformerMetadataStorage: defaultMetadataStorage,
     classValidatorMetadataStorage: getMetadataStorage(),
-  }) as Record<string, Schema>;
-  const result = new Map<PayloadClass, Schema>();
+  }) as Record<string, JsonSchema>;
+  const result = new Map<T, JsonSchema>();
   for (const type of types) {
     const own = all[type.name] ?? { type: 'object', properties: {} };
-    const definitions: Record<string, Schema> = {};
+    const definitions: Record<string, JsonSchema> = {};
     const pending = referencedNames(own);
     while (pending.length > 0) {
       const name = pending.pop()!;
@@ -31,15 +33,18 @@ export function schemasFor(types: PayloadClass[]): Map<PayloadClass, Schema> {
       definitions[name] = nested;
       pending.push(...referencedNames(nested));
     }
-    const schema: Schema = { $schema: 'http://json-schema.org/draft-07/schema#', title: type.name, ...own };
+    const schema: JsonSchema = { $schema: 'http://json-schema.org/draft-07/schema#', title: type.name, ...own };
     if (Object.keys(definitions).length > 0) schema.definitions = definitions;
     // A self-reference points at the root.
-    result.set(type, JSON.parse(JSON.stringify(schema).split(`"${DEFINITIONS}${type.name}"`).join('"#"')) as Schema);
+    result.set(
+      type,
+      JSON.parse(JSON.stringify(schema).split(`"${DEFINITIONS}${type.name}"`).join('"#"')) as JsonSchema,
+    );
   }
   return result;
 }
 
-function referencedNames(schema: Schema): string[] {
+function referencedNames(schema: JsonSchema): string[] {
   const names: string[] = [];
   const text = JSON.stringify(schema);
   const pattern = /"\$ref":"#\/definitions\/([^"]+)"/g;
