@@ -54,6 +54,26 @@ function isEventIdRace(error: unknown): boolean {
   return driverError?.code === '23505' && driverError.constraint === 'events_event_id_key';
 }
 
+/**
+ * True when no aggregate id and no event id appears twice in the batch: append_batch can then
+ * write it set-based without checking that itself.
+ */
+function isPlainBatch(requests: AppendRequest[]): boolean {
+  const aggregateIds = new Set<string>();
+  const eventIds = new Set<string>();
+  let withAggregate = 0;
+  let events = 0;
+  for (const request of requests) {
+    if (typeof request.aggregateId === 'string') {
+      aggregateIds.add(request.aggregateId);
+      withAggregate += 1;
+    }
+    for (const event of request.events) eventIds.add(event.eventId);
+    events += request.events.length;
+  }
+  return aggregateIds.size === withAggregate && eventIds.size === events;
+}
+
 /** The only place that touches the event_store tables. */
 @Injectable()
 export class EventsRepository {
@@ -64,11 +84,12 @@ export class EventsRepository {
    * committed. `serialized` takes the cluster-wide lock (CPES).
    */
   async appendBatch(requests: AppendRequest[], serialized: boolean): Promise<BatchOutcome> {
+    const plain = isPlainBatch(requests);
     for (let attempt = 1; ; attempt += 1) {
       try {
         const rows = await this.db.query<Array<{ outcome: BatchOutcome }>>(
-          'SELECT "event_store"."append_batch"($1::jsonb, $2) AS outcome',
-          [JSON.stringify(requests), serialized],
+          'SELECT "event_store"."append_batch"($1::jsonb, $2, $3) AS outcome',
+          [JSON.stringify(requests), serialized, plain],
         );
         return rows[0].outcome;
       } catch (error) {
