@@ -25,6 +25,7 @@ import {
   benchNats,
   buildIfNeeded,
   closedLoop as sharedClosedLoop,
+  interleavedLoops,
   connectNats,
   createRawTable,
   describeMachine,
@@ -62,8 +63,9 @@ const SUBJECTS = {
 
 const USAGE = `Usage: npm run bench:event-store [-- options]
 
-  --quick               short run: 2 s per append point, 50,000 events fetched, 100 latency samples
-  --duration=<s>        measured seconds per append point (default 5; quick 2)
+  --quick               short run: 3 s per append point, 50,000 events fetched, 100 latency samples
+  --duration=<s>        measured seconds per append point (default 5; quick 3)
+  --rounds=<n>          slices each append point is measured in, raw and store taking turns (default 5; quick 3)
   --warmup=<s>          unmeasured seconds before each append point (default 0.5; quick 0.3)
   --app-warmup=<s>      unmeasured appends (16 writers) after each app start (default 6; quick 3)
   --writers=<list>      concurrent writers per point (default 1,16,64)
@@ -88,6 +90,7 @@ function parseOptions(argv) {
     [
       'quick',
       'duration',
+      'rounds',
       'warmup',
       'app-warmup',
       'writers',
@@ -109,7 +112,8 @@ function parseOptions(argv) {
   if (modes.some((m) => m !== 'CPES' && m !== 'APES')) throw new Error('--modes takes CPES and/or APES');
   return {
     quick,
-    durationMs: number('duration', quick ? 2 : 5, { min: 0.1 }) * 1000,
+    durationMs: number('duration', quick ? 3 : 5, { min: 0.1 }) * 1000,
+    rounds: number('rounds', quick ? 3 : 5, { min: 1, integer: true }),
     warmupMs: number('warmup', quick ? 0.3 : 0.5) * 1000,
     appWarmupMs: number('app-warmup', quick ? 3 : 6) * 1000,
     writers,
@@ -222,31 +226,20 @@ const RAW_INSERT = `INSERT INTO public.bench_raw
   (event_id, aggregate_id, aggregate_version, context, event_name, payload, metadata)
   VALUES ($1, $2, $3, $4, $5, $6::jsonb, '{}'::jsonb) RETURNING position`;
 
-/** Raw writers: a pg Pool with one connection per writer, one autocommit INSERT per iteration. */
-async function rawPoint(databaseUrl, tag, options, writers, meter) {
-  const pool = await openPool(pg, databaseUrl, writers);
-  try {
-    return await closedLoop({
-      writers,
-      warmupMs: options.warmupMs,
-      durationMs: options.durationMs,
-      meter,
-      makeOp: (writer) => {
-        let version = 0;
-        return () =>
-          pool.query(RAW_INSERT, [
-            `${tag}-${writer}-${version}`,
-            `${tag}-agg-${writer}`,
-            ++version,
-            tag,
-            'BenchRawEvent',
-            JSON.stringify(payloadOf(writer, version)),
-          ]);
-      },
-    });
-  } finally {
-    await pool.end();
-  }
+/** Raw writers' operations: one autocommit INSERT per iteration on a pool of one connection per writer. */
+function rawOps(pool, tag, writers) {
+  return Array.from({ length: writers }, (_, writer) => {
+    let version = 0;
+    return () =>
+      pool.query(RAW_INSERT, [
+        `${tag}-${writer}-${version}`,
+        `${tag}-agg-${writer}`,
+        ++version,
+        tag,
+        'BenchRawEvent',
+        JSON.stringify(payloadOf(writer, version)),
+      ]);
+  });
 }
 
 async function eventsPerTransaction(db, context) {
@@ -274,23 +267,42 @@ async function appendPoints(ctx, options) {
   const rows = [];
   for (const writers of options.writers) {
     const rawTag = `raw-${mode.toLowerCase()}-${writers}`;
-    progress(`${mode} ${writers} writer(s): raw INSERT`);
-    const raw = await rawPoint(databaseUrl, rawTag, options, writers, { database: ctx.database });
-    for (const kind of ['service', 'aggregate']) {
-      const tag = `ap-${mode.toLowerCase()}-${kind}-${writers}`;
-      progress(`${mode} ${writers} writer(s): store append (${kind})`);
-      const store = await closedLoop({
-        writers,
+    const tags = {
+      service: `ap-${mode.toLowerCase()}-service-${writers}`,
+      aggregate: `ap-${mode.toLowerCase()}-aggregate-${writers}`,
+    };
+    progress(`${mode} ${writers} writer(s): raw INSERT and store appends, ${options.rounds} rounds in turn`);
+    const pool = await openPool(pg, databaseUrl, writers);
+    let raw, service, aggregate;
+    try {
+      [raw, service, aggregate] = await interleavedLoops({
+        workers: writers,
         warmupMs: options.warmupMs,
         durationMs: options.durationMs,
-        makeOp: storeWriter(nc, kind, tag),
-        meter: ctx.meter,
+        rounds: options.rounds,
+        contenders: [
+          { ops: rawOps(pool, rawTag, writers), meter: { database: ctx.database } },
+          ...['service', 'aggregate'].map((kind) => ({
+            ops: Array.from({ length: writers }, (_, w) => storeWriter(nc, kind, tags[kind])(w)),
+            meter: ctx.meter,
+          })),
+        ],
       });
-      store.eventsPerTx = await eventsPerTransaction(db, tag);
-      const ratio = raw.appendsPerSec > 0 ? round(store.appendsPerSec / raw.appendsPerSec, 2) : null;
-      rows.push({ mode, writers, kind, store, raw, ratio });
+    } finally {
+      await pool.end();
+    }
+    for (const [kind, result] of [
+      ['service', service],
+      ['aggregate', aggregate],
+    ]) {
+      const { opsPerSec, ...rest } = result;
+      const store = { appendsPerSec: opsPerSec, ...rest, eventsPerTx: await eventsPerTransaction(db, tags[kind]) };
+      const rawResult = { appendsPerSec: raw.opsPerSec, ...raw };
+      delete rawResult.opsPerSec;
+      const ratio = rawResult.appendsPerSec > 0 ? round(store.appendsPerSec / rawResult.appendsPerSec, 2) : null;
+      rows.push({ mode, writers, kind, store, raw: rawResult, ratio });
       progress(
-        `  ${fmtInt(store.appendsPerSec)}/s (p50 ${fmtMs(store.p50Ms)} ms, ${store.eventsPerTx} events/tx) vs raw ${fmtInt(raw.appendsPerSec)}/s`,
+        `  ${kind}: ${fmtInt(store.appendsPerSec)}/s (p50 ${fmtMs(store.p50Ms)} ms, ${store.eventsPerTx} events/tx) vs raw ${fmtInt(rawResult.appendsPerSec)}/s`,
       );
     }
   }
@@ -710,6 +722,7 @@ function report(results, options) {
   lines.push(
     `Appends: each writer appends one event and awaits the ack, in a loop; raw = pg Pool of as many`,
     `connections, one autocommit INSERT ... RETURNING position per iteration into a copy of event_store.events.`,
+    `Raw and store are measured in turns, ${options.rounds} slices each per point, so a drifting machine weighs on both alike.`,
     `events/tx = events per database transaction (group commit batch size); app cpu% = event-store process, % of one core.`,
     '',
     appendsTable(results.appends),

@@ -549,7 +549,7 @@ export async function machineBusyOver(ms) {
  * arguments of cpuMeter) is read over the measured window. `window` holds the window's bounds
  * on the `now()` clock, for callers that record more per operation.
  */
-export async function closedLoop({ workers, warmupMs, durationMs, makeOp, meter }) {
+export async function closedLoop({ workers, warmupMs, durationMs, makeOp, meter, keepLatencies = false }) {
   const ops = [];
   for (let i = 0; i < workers; i++) ops.push(await makeOp(i));
   const latencies = [];
@@ -595,6 +595,65 @@ export async function closedLoop({ workers, warmupMs, durationMs, makeOp, meter 
     cpuSeconds: used ? Object.fromEntries(Object.entries(used.cpu).map(([name, s]) => [name, round(s, 2)])) : {},
     cpuMicrosPerOp,
     window: { start: windowStart, end: windowEnd },
+    ...(keepLatencies ? { latencies, cpuUsed: used ?? null, durationMs } : {}),
+  };
+}
+
+/**
+ * Closed loops of several contenders (e.g. raw inserts and the store), measured in turns:
+ * `rounds` slices of durationMs / rounds each, contender after contender, so a machine that
+ * drifts faster or slower during the run weighs on all of them alike instead of on whichever
+ * ran during the slow seconds. Each contender keeps its operations across slices (`ops[i]` is
+ * worker i's operation). Returns one result per contender, merged over its slices, shaped like
+ * closedLoop's.
+ */
+export async function interleavedLoops({ contenders, workers, warmupMs, durationMs, rounds }) {
+  const slices = contenders.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [c, contender] of contenders.entries()) {
+      slices[c].push(
+        await closedLoop({
+          workers,
+          warmupMs,
+          durationMs: durationMs / rounds,
+          makeOp: (i) => contender.ops[i],
+          meter: contender.meter,
+          keepLatencies: true,
+        }),
+      );
+    }
+  }
+  return slices.map(mergeLoops);
+}
+
+function mergeLoops(slices) {
+  const latencies = slices.flatMap((slice) => slice.latencies);
+  const seconds = slices.reduce((sum, slice) => sum + (slice.cpuUsed?.seconds ?? 0), 0);
+  const cpu = {};
+  for (const slice of slices) {
+    for (const [name, used] of Object.entries(slice.cpuUsed?.cpu ?? {})) {
+      cpu[name] = used === null || cpu[name] === null ? null : (cpu[name] ?? 0) + used;
+    }
+  }
+  const cpuMicrosPerOp = {};
+  for (const [name, used] of Object.entries(cpu)) {
+    cpuMicrosPerOp[name] = used === null || latencies.length === 0 ? null : round((used * 1e6) / latencies.length, 0);
+  }
+  const busy = slices.filter((slice) => typeof slice.machineBusyPct === 'number');
+  const errors = slices.reduce((sum, slice) => sum + slice.errors, 0);
+  const firstError = slices.find((slice) => slice.firstError)?.firstError;
+  return {
+    opsPerSec: round(latencies.length / (slices.reduce((sum, slice) => sum + slice.durationMs, 0) / 1000), 0),
+    ...summarize(latencies),
+    errors,
+    ...(firstError ? { firstError } : {}),
+    appCpuPct: typeof cpu.app === 'number' && seconds > 0 ? round((100 * cpu.app) / seconds, 0) : null,
+    machineBusyPct: busy.length
+      ? round(busy.reduce((sum, slice) => sum + slice.machineBusyPct, 0) / busy.length, 0)
+      : null,
+    cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([name, used]) => [name, round(used, 2)])),
+    cpuMicrosPerOp,
+    rounds: slices.length,
   };
 }
 

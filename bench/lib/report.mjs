@@ -81,6 +81,8 @@ function appendsSection(es, charts) {
     'Each writer appends one event and awaits the acknowledgement, in a loop. Baselines: raw `pg` single-row',
     "autocommit INSERTs into a table of the same shape and indexes, and emmett's PostgreSQL event store",
     '(`@event-driven-io/emmett-postgresql`) on the same Postgres, each writer on its own stream with the expected version.',
+    'Raw inserts and the store are measured in turns (several slices each per point, raw, service, aggregate, raw, …),',
+    'so a machine that runs faster or slower for a few seconds weighs on both alike.',
     '',
     mdTable(
       [

@@ -28,6 +28,13 @@ export class EventStoreConfig extends BaseConfig {
   @Max(16)
   APPEND_CONCURRENT_BATCHES = 2;
 
+  /** Appends that must be waiting before a batch starts beside one already being written. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  APPEND_EXTRA_BATCH_MIN = 16;
+
   /** How often a waiting fetch re-reads when no notification woke it (milliseconds). */
   @Transform(toInt)
   @IsInt()

@@ -49,11 +49,11 @@ export class EventsService {
       labelNames: ['waited', 'outcome'],
       buckets: [...LATENCY_BUCKETS],
     });
-    this.batcher = new AppendBatcher(
-      (requests) => this.repository.appendBatch(requests, this.serialized),
-      config.APPEND_MAX_BATCH,
-      config.APPEND_CONCURRENT_BATCHES,
-    );
+    this.batcher = new AppendBatcher((requests) => this.repository.appendBatch(requests, this.serialized), {
+      maxBatch: config.APPEND_MAX_BATCH,
+      maxInFlight: config.APPEND_CONCURRENT_BATCHES,
+      extraBatchMin: config.APPEND_EXTRA_BATCH_MIN,
+    });
   }
 
   private get serialized(): boolean {
