@@ -26,13 +26,10 @@ describe.each(MODES)('concurrent appends to one aggregate in %s mode', (mode: Or
     return rows.map((row) => row.v);
   }
 
-  async function storedVersion(aggregateId: string): Promise<number | undefined> {
-    const rows = await queryDatabase<{ version: number }>(
-      url,
-      'SELECT version FROM "event_store"."aggregates" WHERE aggregate_id = $1',
-      [aggregateId],
-    );
-    return rows[0]?.version;
+  /** The version the store reports, which it reads from the log. */
+  async function storedVersion(aggregateId: string): Promise<number> {
+    const story = await suite.client.request(EventStoreContracts.loadStory, { aggregateId, ignoreSnapshot: true });
+    return story.version;
   }
 
   function race(aggregateId: string, expectedVersion: number | 'none', eventsEach: number) {

@@ -138,9 +138,16 @@ export class EventsRepository {
     return rows[0];
   }
 
+  /**
+   * The version is the newest in the log; `aggregates` only holds deletion marks. Undefined
+   * when the aggregate has neither events nor a mark.
+   */
   async aggregate(aggregateId: string): Promise<AggregateRow | undefined> {
     const rows = await this.db.query<AggregateRow[]>(
-      'SELECT version, deleted_at, deleted_by FROM "event_store"."aggregates" WHERE aggregate_id = $1',
+      `SELECT coalesce(v.version, a.version) AS version, a.deleted_at, a.deleted_by
+         FROM (SELECT max(aggregate_version) AS version FROM "event_store"."events" WHERE aggregate_id = $1) v
+         LEFT JOIN "event_store"."aggregates" a ON a.aggregate_id = $1 AND a.deleted_at IS NOT NULL
+        WHERE v.version IS NOT NULL OR a.aggregate_id IS NOT NULL`,
       [aggregateId],
     );
     return rows[0];
@@ -202,15 +209,23 @@ export class EventsRepository {
     return this.db.transaction(async (manager) => {
       const lockKey = serialized ? 'evento:event-store:append' : aggregateId;
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey]);
-      const [updated] = await manager.query<[Array<Omit<DeletionRow, 'deleted_now'>>, number]>(
-        `UPDATE "event_store"."aggregates" SET deleted_at = now(), deleted_by = $2, delete_reason = $3
-         WHERE aggregate_id = $1 AND deleted_at IS NULL RETURNING version, deleted_at, deleted_by`,
+      // The mark records the version the log holds; no row comes back for an aggregate without
+      // events, or one already marked.
+      const [row] = await manager.query<Array<Omit<DeletionRow, 'deleted_now'>>>(
+        `INSERT INTO "event_store"."aggregates" (aggregate_id, version, deleted_at, deleted_by, delete_reason)
+         SELECT $1, max(aggregate_version), now(), $2, $3 FROM "event_store"."events" WHERE aggregate_id = $1
+         HAVING max(aggregate_version) IS NOT NULL
+         ON CONFLICT (aggregate_id) DO UPDATE
+           SET version = EXCLUDED.version, updated_at = now(), deleted_at = EXCLUDED.deleted_at,
+               deleted_by = EXCLUDED.deleted_by, delete_reason = EXCLUDED.delete_reason
+         WHERE "event_store"."aggregates".deleted_at IS NULL
+         RETURNING version, deleted_at, deleted_by`,
         [aggregateId, deletedBy, reason ?? null],
       );
-      const row = updated[0];
       if (!row) {
         const existing = await manager.query<Array<Omit<DeletionRow, 'deleted_now'>>>(
-          'SELECT version, deleted_at, deleted_by FROM "event_store"."aggregates" WHERE aggregate_id = $1',
+          `SELECT version, deleted_at, deleted_by FROM "event_store"."aggregates"
+           WHERE aggregate_id = $1 AND deleted_at IS NOT NULL`,
           [aggregateId],
         );
         return existing[0] ? { ...existing[0], deleted_now: false } : undefined;

@@ -2,6 +2,7 @@ import { CreateSchemaEventStore1763800000000 } from './1763800000000-CreateSchem
 import { CreateEventLog1763800000100 } from './1763800000100-CreateEventLog';
 import { SetBasedAppend1763800000200 } from './1763800000200-SetBasedAppend';
 import { LeanAppend1763800000300 } from './1763800000300-LeanAppend';
+import { VersionFromLog1763800000400 } from './1763800000400-VersionFromLog';
 
 /** In order of application; a migration, once released, is never edited. */
 export const eventStoreMigrations = [
@@ -9,4 +10,5 @@ export const eventStoreMigrations = [
   CreateEventLog1763800000100,
   SetBasedAppend1763800000200,
   LeanAppend1763800000300,
+  VersionFromLog1763800000400,
 ];
