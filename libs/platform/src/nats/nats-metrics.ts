@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../metrics/metrics.service';
 
-/** Which of the app's two NATS connections: `client` (requests, publications) or `server` (subscriptions). */
+/** Which of the app's two NATS connections: `client` (requests, publications, the app's own subscriptions and NatsRoutes) or `server` (Nest's NATS server). */
 export type NatsConnectionRole = 'client' | 'server';
 
 /**

@@ -3,6 +3,7 @@ import { CreateEventLog1763800000100 } from './1763800000100-CreateEventLog';
 import { SetBasedAppend1763800000200 } from './1763800000200-SetBasedAppend';
 import { LeanAppend1763800000300 } from './1763800000300-LeanAppend';
 import { VersionFromLog1763800000400 } from './1763800000400-VersionFromLog';
+import { BrinTimeIndex1763800000500 } from './1763800000500-BrinTimeIndex';
 
 /** In order of application; a migration, once released, is never edited. */
 export const eventStoreMigrations = [
@@ -11,4 +12,5 @@ export const eventStoreMigrations = [
   SetBasedAppend1763800000200,
   LeanAppend1763800000300,
   VersionFromLog1763800000400,
+  BrinTimeIndex1763800000500,
 ];
