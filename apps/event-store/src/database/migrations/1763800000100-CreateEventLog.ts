@@ -74,7 +74,7 @@ export class CreateEventLog1763800000100 implements MigrationInterface {
  *   {"status":"conflict","actual":n,"deleted":bool,"reason":"..."}
  * A conflicting request writes nothing; the others still commit.
  */
-const APPEND_FUNCTION = `
+export const APPEND_FUNCTION = `
 CREATE FUNCTION "event_store"."append_batch"(p_requests jsonb, p_serialized boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE

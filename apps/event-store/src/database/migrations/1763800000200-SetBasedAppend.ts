@@ -21,7 +21,7 @@ export class SetBasedAppend1763800000200 implements MigrationInterface {
   }
 }
 
-const SET_BASED_APPEND = `
+export const SET_BASED_APPEND = `
 CREATE FUNCTION "event_store"."append_batch"(p_requests jsonb, p_serialized boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
