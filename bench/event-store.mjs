@@ -80,7 +80,7 @@ const USAGE = `Usage: npm run bench:event-store [-- options]
   --out=<file>          JSON results (default bench/results/event-store.json)
 
 Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) is the
-server the fresh databases are created on; DATABASE_POOL_SIZE, APPEND_MAX_BATCH and APPEND_CONCURRENT_BATCHES pass to the app;
+server the fresh databases are created on; DATABASE_POOL_SIZE and the APPEND_* variables pass to the app;
 BENCH_APP_NODE_ARGS adds node options to the app (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 `;
 
@@ -508,7 +508,7 @@ function header(machine, options) {
     ...machineLines(machine),
     `run       ${options.quick ? 'quick' : 'full'}: ${options.durationMs / 1000} s per append point after ${options.warmupMs / 1000} s warm-up, ` +
       `${fmtInt(options.fetchEvents)} events fetched, ${options.samples} latency samples; ` +
-      `app DATABASE_POOL_SIZE=${process.env.DATABASE_POOL_SIZE ?? 10} APPEND_MAX_BATCH=${process.env.APPEND_MAX_BATCH ?? 500} APPEND_CONCURRENT_BATCHES=${process.env.APPEND_CONCURRENT_BATCHES ?? 2}`,
+      `app DATABASE_POOL_SIZE=${process.env.DATABASE_POOL_SIZE ?? 10} APPEND_MAX_BATCH=${process.env.APPEND_MAX_BATCH ?? 500} APPEND_CONCURRENT_BATCHES=${process.env.APPEND_CONCURRENT_BATCHES ?? 2} APPEND_EXTRA_BATCH_MIN=${process.env.APPEND_EXTRA_BATCH_MIN ?? 16}`,
   ].join('\n');
 }
 
