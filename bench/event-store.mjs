@@ -173,10 +173,14 @@ function payloadOf(writer, n) {
   };
 }
 
-/** The shared closed loop, its rate named for appends as in this bench's JSON. */
-async function closedLoop({ writers, ...rest }) {
-  const { opsPerSec, window: _window, ...result } = await sharedClosedLoop({ workers: writers, ...rest });
+/** A closed loop's result with its rate named for appends, as in this bench's JSON. */
+function asAppends({ opsPerSec, window: _window, ...result }) {
   return { appendsPerSec: opsPerSec, ...result };
+}
+
+/** The shared closed loop, its rate named for appends. */
+async function closedLoop({ writers, ...rest }) {
+  return asAppends(await sharedClosedLoop({ workers: writers, ...rest }));
 }
 
 /** One store writer: a service event, or an aggregate event with expectedVersion. */
@@ -291,14 +295,12 @@ async function appendPoints(ctx, options) {
     } finally {
       await pool.end();
     }
+    const rawResult = asAppends(raw);
     for (const [kind, result] of [
       ['service', service],
       ['aggregate', aggregate],
     ]) {
-      const { opsPerSec, ...rest } = result;
-      const store = { appendsPerSec: opsPerSec, ...rest, eventsPerTx: await eventsPerTransaction(db, tags[kind]) };
-      const rawResult = { appendsPerSec: raw.opsPerSec, ...raw };
-      delete rawResult.opsPerSec;
+      const store = { ...asAppends(result), eventsPerTx: await eventsPerTransaction(db, tags[kind]) };
       const ratio = rawResult.appendsPerSec > 0 ? round(store.appendsPerSec / rawResult.appendsPerSec, 2) : null;
       rows.push({ mode, writers, kind, store, raw: rawResult, ratio });
       progress(

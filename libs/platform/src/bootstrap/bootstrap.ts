@@ -78,7 +78,7 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
     user: config.NATS_USER,
     pass: config.NATS_PASSWORD,
     token: config.NATS_TOKEN,
-    drainTimeoutMs: Math.max(100, Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.8)),
+    drainTimeoutMs: config.drainTimeoutMs,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
   });
   const microservice = app.connectMicroservice<MicroserviceOptions>(

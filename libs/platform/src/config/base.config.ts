@@ -161,6 +161,11 @@ export class BaseConfig {
     return this.NATS_URL.split(',').map((url) => url.trim());
   }
 
+  /** How long a shutdown waits for requests in flight once intake stopped: most of its budget. */
+  get drainTimeoutMs(): number {
+    return Math.max(100, Math.floor(this.SHUTDOWN_TIMEOUT_MS * 0.8));
+  }
+
   get logFormat(): 'json' | 'pretty' {
     return this.LOG_FORMAT ?? (this.NODE_ENV === 'development' ? 'pretty' : 'json');
   }

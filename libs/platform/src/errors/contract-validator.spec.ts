@@ -58,9 +58,9 @@ async function viaPipe(body: unknown): Promise<unknown> {
   }
 }
 
-async function viaCompiled(validate: (body: unknown) => Promise<unknown>, body: unknown): Promise<unknown> {
+function viaCompiled(validate: (body: unknown) => unknown, body: unknown): unknown {
   try {
-    return { ok: JSON.parse(JSON.stringify(await validate(structuredClone(body)))) as unknown };
+    return { ok: JSON.parse(JSON.stringify(validate(structuredClone(body)))) as unknown };
   } catch (error) {
     return { error: (error as EventoError).toBody() };
   }
@@ -72,12 +72,12 @@ describe('compileContractValidator', () => {
   it.each(CORPUS.map((body, i) => [i, body]))(
     'answers body %i exactly as the validation pipe does',
     async (_, body) => {
-      expect(await viaCompiled(validate, body)).toEqual(await viaPipe(body));
+      expect(viaCompiled(validate, body)).toEqual(await viaPipe(body));
     },
   );
 
-  it('accepts a valid body without class-validator, undeclared properties stripped', async () => {
-    const accepted = await validate({ events: [event({ surplus: 1 })], extra: 2 });
+  it('accepts a valid body without class-validator, undeclared properties stripped', () => {
+    const accepted = validate({ events: [event({ surplus: 1 })], extra: 2 });
     // The pipe's path returns class instances; the compiled one returns the parsed body.
     expect(accepted).not.toBeInstanceOf(AppendRequest);
     expect(accepted).toEqual({ events: [event()] });

@@ -3,13 +3,13 @@ import Ajv from 'ajv';
 import { type ClassConstructor, plainToInstance } from 'class-transformer';
 // class-transformer keeps its @Type metadata here: the nested classes.
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync } from 'class-validator';
 import { getMetadataSchema } from 'class-validator-jsonschema/build/decorators';
 import { strictValidationOptions } from './validation.pipes';
 import { validationFailed } from './to-error-body';
 
 /** Validates a parsed body against a contract class; returns it typed or throws VALIDATION_FAILED. */
-export type ContractValidator<T> = (body: unknown) => Promise<T>;
+export type ContractValidator<T> = (body: unknown) => T;
 
 /**
  * Rules whose JSON Schema form (class-validator-jsonschema's converters) accepts nothing the
@@ -52,10 +52,10 @@ export function compileContractValidator<T extends object>(type: ClassOf<T>): Co
   const schema = closeObjects(schemasFor([type]).get(type)!);
   const accepts = new Ajv({ removeAdditional: true, allErrors: false, strict: false }).compile(schema);
   const options = strictValidationOptions();
-  return async (body) => {
+  return (body) => {
     if (accepts(body)) return body as T;
     const instance = plainToInstance(type as unknown as ClassConstructor<T>, body as object);
-    const errors: ValidationError[] = await validate(instance, options);
+    const errors = validateSync(instance, options);
     if (errors.length > 0) throw validationFailed(errors);
     return instance;
   };
@@ -76,6 +76,9 @@ function assertCompilable(type: ClassOf<object>, seen = new Set<ClassOf<object>>
       throw new Error(
         `${type.name}.${meta.propertyName}: rule "${rule}" has no exact JSON Schema form; describe it with @JSONSchema or validate through the pipe`,
       );
+    }
+    if (constraint?.async) {
+      throw new Error(`${type.name}.${meta.propertyName}: rule "${rule}" is asynchronous; validate through the pipe`);
     }
     if ((meta.groups?.length ?? 0) > 0 || meta.always) {
       throw new Error(`${type.name}.${meta.propertyName}: validation groups cannot be compiled`);

@@ -1,5 +1,6 @@
 import { type AppName, ErrorCode, type ErrorBody, EventoError, isErrorBody, parseRequestBody } from '@evento/contracts';
 import { withSubjectPrefix } from '../config/base.config';
+import { InFlight } from './in-flight';
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
 import {
   type Deserializer,
@@ -96,8 +97,7 @@ export interface EventoNatsServerOptions {
  */
 export class EventoNatsServer extends ServerNats {
   private readonly ownSubscriptions: Subscription[] = [];
-  private inFlight = 0;
-  private idle: Array<() => void> = [];
+  private readonly inFlight = new InFlight();
   private readonly finishers = new WeakMap<Msg, () => void>();
 
   constructor(private readonly serverOptions: EventoNatsServerOptions) {
@@ -142,7 +142,7 @@ export class EventoNatsServer extends ServerNats {
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
     // Nest resolves handleMessage before the handler's observable has produced its reply, so
     // a request counts as in flight until its final reply packet is published.
-    const finish = this.track();
+    const finish = this.inFlight.start();
     if (natsMsg.reply) this.finishers.set(natsMsg, finish);
     try {
       return (await super.handleMessage(channel, natsMsg)) as unknown;
@@ -167,30 +167,10 @@ export class EventoNatsServer extends ServerNats {
     };
   }
 
-  private track(): () => void {
-    this.inFlight += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.inFlight -= 1;
-      if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
-    };
-  }
-
-  get inFlightCount(): number {
-    return this.inFlight;
-  }
-
   override async close(): Promise<void> {
     // Stop intake first so the queue group hands new messages to other replicas.
     this.ownSubscriptions.splice(0).forEach((sub) => sub.unsubscribe());
-    if (this.inFlight > 0) {
-      await Promise.race([
-        new Promise<void>((resolve) => this.idle.push(resolve)),
-        new Promise<void>((resolve) => setTimeout(resolve, this.serverOptions.drainTimeoutMs).unref()),
-      ]);
-    }
+    await this.inFlight.idle(this.serverOptions.drainTimeoutMs);
     // Replies are published on the next tick; flush them before the connection goes away.
     await new Promise((resolve) => setImmediate(resolve));
     try {

@@ -7,6 +7,7 @@ import { notAnObject, toErrorBody } from '../errors/to-error-body';
 import { MetricsService } from '../metrics/metrics.service';
 import { RejectedInputMetrics } from '../metrics/rejected-input.metrics';
 import { queueGroupOf, replyEnvelope } from './evento-nats.server';
+import { InFlight } from './in-flight';
 import { NatsConnectionService } from './nats-connection.service';
 
 /**
@@ -25,8 +26,7 @@ export class NatsRoutes implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NatsRoutes.name);
   private readonly subscriptions: Subscription[] = [];
   private readonly rejected: RejectedInputMetrics;
-  private inFlight = 0;
-  private idle: Array<() => void> = [];
+  private readonly inFlight = new InFlight();
 
   constructor(
     private readonly nats: NatsConnectionService,
@@ -59,19 +59,14 @@ export class NatsRoutes implements BeforeApplicationShutdown {
     await connection.flush();
   }
 
-  get inFlightCount(): number {
-    return this.inFlight;
-  }
-
   async beforeApplicationShutdown(): Promise<void> {
-    const drainMs = Math.max(100, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS * 0.8));
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref());
+    const deadline = Date.now() + this.config.drainTimeoutMs;
     // Stop intake first so the queue group hands new requests to other replicas. Draining
     // (not unsubscribing) still answers what NATS delivered before it saw the unsubscribe,
     // instead of leaving those callers to time out.
-    const subscriptions = this.subscriptions.splice(0);
-    await Promise.race([Promise.allSettled(subscriptions.map((subscription) => subscription.drain())), timeout]);
-    if (this.inFlight > 0) await Promise.race([new Promise<void>((resolve) => this.idle.push(resolve)), timeout]);
+    const draining = Promise.allSettled(this.subscriptions.splice(0).map((subscription) => subscription.drain()));
+    await Promise.race([draining, new Promise((resolve) => setTimeout(resolve, this.config.drainTimeoutMs).unref())]);
+    await this.inFlight.idle(deadline - Date.now());
   }
 
   private async answer<Req extends object, Res>(
@@ -79,12 +74,12 @@ export class NatsRoutes implements BeforeApplicationShutdown {
     validate: ContractValidator<Req>,
     handle: (request: Req) => Promise<Res>,
   ): Promise<void> {
-    this.inFlight += 1;
+    const done = this.inFlight.start();
     let reply: string;
     try {
       const body = parseRequestBody(msg.data);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw notAnObject();
-      reply = replyEnvelope.data(await handle(await validate(body)));
+      reply = replyEnvelope.data(await handle(validate(body)));
     } catch (error) {
       const body = toErrorBody(error, this.logger);
       this.rejected.natsErrorReply(msg.subject, body.code);
@@ -96,7 +91,6 @@ export class NatsRoutes implements BeforeApplicationShutdown {
     } catch (error) {
       this.logger.warn(`Could not reply on ${msg.subject}: ${String(error)}`);
     }
-    this.inFlight -= 1;
-    if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    done();
   }
 }
