@@ -11,9 +11,10 @@ import { dropDatabase, freshDatabaseUrl, queryDatabase, TEST_SUBJECT_PREFIX, wai
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { entryOf, ensureBuilt } from '../support/app-process';
 import { type RunningApp, startApp } from '../support/apps';
-import { connectNats, event, MODES, type Nats, sleep } from './support';
+import { connectNats, event, MODES, type Nats } from './support';
 
 /**
  * An event-store process killed with SIGKILL in the middle of a stream of appends never
@@ -129,11 +130,48 @@ describe.each(MODES)('an event-store killed during appends in %s mode', (mode: O
       }
     };
     const writing = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
-    await sleep(1_000);
-    killed = true;
-    child!.kill('SIGKILL');
+    // Conditions, not times: a loaded machine may answer every append before a kill at a fixed
+    // moment lands. First some appends are acknowledged; then a table lock holds the next ones
+    // inside Postgres, so the kill lands while the store has appends it has not answered.
+    await waitFor(() => attempts.filter((a) => a.reply).length >= 2 * WRITERS, {
+      timeoutMs: 30_000,
+      what: 'the writers to have appends acknowledged',
+    });
+    const blocker = new Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE "event_store"."events" IN SHARE MODE');
+      await waitFor(
+        async () => {
+          const waiting = await queryDatabase<{ n: number }>(
+            url,
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%append_batch%'`,
+          );
+          return waiting[0].n > 0;
+        },
+        { timeoutMs: 30_000, what: 'an append to wait inside Postgres' },
+      );
+      killed = true;
+      child!.kill('SIGKILL');
+      await childExit;
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
     await writing;
-    await childExit;
+    // The dead process's sessions may still commit what they held; read the log once they are gone.
+    await waitFor(
+      async () => {
+        const others = await queryDatabase<{ n: number }>(
+          url,
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
+        return others[0].n === 0;
+      },
+      { timeoutMs: 30_000, what: 'the killed process to leave Postgres' },
+    );
     expect(child!.signalCode).toBe('SIGKILL');
 
     const acked = attempts.filter((a) => a.reply);
