@@ -12,11 +12,12 @@ import { PayloadChecks } from './requests/payload-checks';
 import { RequestReader } from './requests/request-reader';
 import { InstanceSelector } from './routing/instance-selector';
 import { RoutesView } from './routing/routes.view';
+import { RoutingMessageController } from './routing/routing.message.controller';
 import { RoutingTableService } from './routing/routing-table.service';
 
 /** Routing of commands and queries to bundle instances, and domain commands the event-sourcing way. */
 @Module({
-  controllers: [GatewayMessageController, GatewayHttpController],
+  controllers: [GatewayMessageController, GatewayHttpController, RoutingMessageController],
   providers: [
     BundleAuth,
     CommandsService,

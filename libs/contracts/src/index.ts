@@ -3,6 +3,7 @@ export * from './protocol';
 export * from './errors';
 export * from './contract';
 export * from './wire';
+export * from './nats-failure';
 export * from './json-schema';
 export * from './system/ping.contract';
 export * from './event-store';

@@ -20,6 +20,8 @@ export const JsonLimits = {
   maxBytes: 1024 * 1024,
   maxDepth: 64,
   maxNodes: 100_000,
+  /** Keys of one object: a body of one huge object is refused before anything walks its keys. */
+  maxKeysPerObject: 10_000,
 } as const;
 
 /** The five apps of the suite; each serves its own subjects under `evento.v1.<app>.`. */

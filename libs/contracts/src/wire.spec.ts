@@ -44,6 +44,12 @@ describe('assertSafeJson', () => {
     }
     expect(() => assertSafeJson({ toString: 1, valueOf: { hasOwnProperty: 2 } })).not.toThrow();
   });
+
+  it('refuses an object with more keys than the bound, wherever it is', () => {
+    const wide = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i]));
+    expect(() => assertSafeJson({ a: [wide] }, { maxKeysPerObject: 10 })).toThrow(/more than 10 keys/);
+    expect(() => assertSafeJson({ a: [wide] }, { maxKeysPerObject: 11 })).not.toThrow();
+  });
 });
 
 describe('decodeReply', () => {

@@ -34,11 +34,16 @@ export function decodeReply(text: string): ReplyEnvelope<unknown> {
 const STRIPPED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * Walks a parsed JSON value without recursion and refuses what could hurt a process or the
- * database: nesting deeper than `maxDepth`, more than `maxNodes` values, the NUL character
- * (Postgres rejects it in text and jsonb) and the keys `__proto__`, `constructor`, `prototype`.
+ * Walks a parsed JSON value once, without recursion, and refuses what could hurt a process or
+ * the database: nesting deeper than `maxDepth`, more than `maxNodes` values, an object with
+ * more than `maxKeysPerObject` keys, the NUL character (Postgres rejects it in text and jsonb)
+ * and the keys `__proto__`, `constructor`, `prototype`.
  */
-export function assertSafeJson(value: unknown, limits: { maxDepth: number; maxNodes: number } = JsonLimits): void {
+export function assertSafeJson(
+  value: unknown,
+  bounds: { maxDepth?: number; maxNodes?: number; maxKeysPerObject?: number } = {},
+): void {
+  const limits = { ...JsonLimits, ...bounds };
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   let nodes = 0;
   while (stack.length > 0) {
@@ -60,7 +65,15 @@ export function assertSafeJson(value: unknown, limits: { maxDepth: number; maxNo
     if (Array.isArray(current)) {
       for (const item of current) stack.push({ value: item, depth: depth + 1 });
     } else {
-      for (const [key, item] of Object.entries(current as Record<string, unknown>)) {
+      const keys = Object.keys(current);
+      if (keys.length > limits.maxKeysPerObject) {
+        throw new EventoError(
+          ErrorCode.MALFORMED_MESSAGE,
+          `JSON objects must not have more than ${limits.maxKeysPerObject} keys`,
+        );
+      }
+      for (const key of keys) {
+        const item = (current as Record<string, unknown>)[key];
         if (key.includes('\u0000')) {
           throw new EventoError(ErrorCode.MALFORMED_MESSAGE, 'JSON keys must not contain the NUL character');
         }

@@ -1,6 +1,7 @@
 export * from './config';
 export * from './auth';
 export * from './nats';
+export * from './edge';
 export * from './database';
 export * from './errors';
 export * from './health';

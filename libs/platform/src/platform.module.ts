@@ -23,7 +23,7 @@ export class PlatformModule {
       imports: [
         AppConfigModule.forRoot(options.config),
         LoggingModule,
-        NatsModule,
+        NatsModule.forApp(options.app),
         DatabaseModule.forApp(options.database),
         HealthModule,
         MetricsModule.forApp(options.app),

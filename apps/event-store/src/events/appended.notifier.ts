@@ -1,13 +1,6 @@
-import { EventStoreContracts, type EventsAppended } from '@evento/contracts';
-import { BaseConfig, EventoClient, NatsConnectionService } from '@evento/platform';
-import {
-  type BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import type { Subscription } from '@nats-io/transport-node';
+import { EventStoreContracts } from '@evento/contracts';
+import { EventoClient } from '@evento/platform';
+import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 
 /**
@@ -15,33 +8,18 @@ import { EventEmitter } from 'node:events';
  * group), so fetches waiting for new events on any replica wake within milliseconds.
  */
 @Injectable()
-export class AppendedNotifier implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger(AppendedNotifier.name);
+export class AppendedNotifier implements BeforeApplicationShutdown {
   private readonly local = new EventEmitter().setMaxListeners(0);
-  private subscription?: Subscription;
   private readonly pendingContexts = new Set<string>();
   private pendingCursor = '';
   private flushScheduled = false;
   private shuttingDown = false;
 
-  constructor(
-    private readonly nats: NatsConnectionService,
-    private readonly client: EventoClient,
-    private readonly config: BaseConfig,
-  ) {}
+  constructor(private readonly client: EventoClient) {}
 
-  onApplicationBootstrap(): void {
-    this.subscription = this.nats.connection.subscribe(this.config.subject(EventStoreContracts.appended.subject), {
-      callback: (error, msg) => {
-        if (error) return;
-        try {
-          const body = JSON.parse(msg.string()) as EventsAppended;
-          if (Array.isArray(body.contexts)) this.local.emit('appended', body.contexts);
-        } catch {
-          this.logger.warn('Ignored an unreadable appended notification');
-        }
-      },
-    });
+  /** A commit announced by any replica (this one included): wakes the fetches waiting here. */
+  heard(contexts: string[]): void {
+    this.local.emit('appended', contexts);
   }
 
   /**
@@ -51,10 +29,6 @@ export class AppendedNotifier implements OnApplicationBootstrap, BeforeApplicati
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
     this.local.emit('shutdown');
-  }
-
-  onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
   }
 
   /** True once the app is shutting down: fetches no longer wait. */

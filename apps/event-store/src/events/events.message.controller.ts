@@ -2,6 +2,7 @@ import {
   AppendRequest,
   type AppendResponse,
   EventStoreContracts,
+  EventsAppended,
   FetchRequest,
   type FetchResponse,
   HeadRequest,
@@ -9,42 +10,41 @@ import {
   SearchEventsRequest,
   type SearchEventsResponse,
 } from '@evento/contracts';
-import { NatsRoutes } from '@evento/platform';
-import { Controller, type OnApplicationBootstrap } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { type InboundMessage, Serve } from '@evento/platform';
+import { Controller } from '@nestjs/common';
+import { AppendedNotifier } from './appended.notifier';
 import { EventsService } from './events.service';
 
 @Controller()
-export class EventsMessageController implements OnApplicationBootstrap {
+export class EventsMessageController {
   constructor(
     private readonly events: EventsService,
-    private readonly routes: NatsRoutes,
+    private readonly notifier: AppendedNotifier,
   ) {}
 
-  /**
-   * Appends are the store's throughput: they skip Nest's RPC pipeline (see NatsRoutes), which
-   * cost more CPU per append than the append itself.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.routes.serve('event-store', EventStoreContracts.append, (request) => this.append(request));
-  }
-
+  @Serve(EventStoreContracts.append)
   append(request: AppendRequest): Promise<AppendResponse> {
     return this.events.append(request);
   }
 
-  @MessagePattern(EventStoreContracts.fetch.subject)
-  fetch(@Payload() request: FetchRequest): Promise<FetchResponse> {
-    return this.events.fetch(request);
+  @Serve(EventStoreContracts.fetch)
+  fetch(request: FetchRequest, message: InboundMessage): Promise<FetchResponse> {
+    return this.events.fetch(request, message.deadline);
   }
 
-  @MessagePattern(EventStoreContracts.head.subject)
-  head(@Payload() request: HeadRequest): Promise<HeadResponse> {
+  /** Every replica hears every commit (fan-out), so fetches waiting on any replica wake at once. */
+  @Serve(EventStoreContracts.appended, { fanOut: true })
+  appended(notice: EventsAppended): void {
+    this.notifier.heard(notice.contexts);
+  }
+
+  @Serve(EventStoreContracts.head)
+  head(request: HeadRequest): Promise<HeadResponse> {
     return this.events.head(request);
   }
 
-  @MessagePattern(EventStoreContracts.search.subject)
-  search(@Payload() request: SearchEventsRequest): Promise<SearchEventsResponse> {
+  @Serve(EventStoreContracts.search)
+  search(request: SearchEventsRequest): Promise<SearchEventsResponse> {
     return this.events.search(request);
   }
 }

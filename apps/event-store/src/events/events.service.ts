@@ -25,6 +25,9 @@ import { EventsRepository } from './events.repository';
 
 const DEFAULT_FETCH_LIMIT = 500;
 
+/** A waiting fetch answers this long before the caller's deadline, so the reply arrives in time. */
+const REPLY_MARGIN_MS = 25;
+
 @Injectable()
 export class EventsService {
   private readonly batcher: AppendBatcher;
@@ -117,11 +120,16 @@ export class EventsService {
     return { positions: result.positions, version: result.version, cursor, duplicate: result.status === 'duplicate' };
   }
 
-  async fetch(request: FetchRequest): Promise<FetchResponse> {
+  /**
+   * A page of events after the cursor. With `waitMs`, an empty page waits for new events,
+   * but never past the caller's deadline (`callerDeadline`, ms since the epoch): the caller
+   * gets the empty page in time instead of a timeout.
+   */
+  async fetch(request: FetchRequest, callerDeadline?: number): Promise<FetchResponse> {
     const end = this.fetchSeconds.startTimer({ waited: String((request.waitMs ?? 0) > 0) });
     let outcome = 'error';
     try {
-      const response = await this.fetchTimed(request);
+      const response = await this.fetchTimed(request, callerDeadline);
       outcome = response.events.length > 0 ? 'events' : 'empty';
       return response;
     } finally {
@@ -129,13 +137,13 @@ export class EventsService {
     }
   }
 
-  private async fetchTimed(request: FetchRequest): Promise<FetchResponse> {
+  private async fetchTimed(request: FetchRequest, callerDeadline = Number.POSITIVE_INFINITY): Promise<FetchResponse> {
     const mode = this.config.EVENT_STORE_MODE;
     const after = parseCursor(request.after, mode);
     const filter = { context: request.context, eventNames: request.eventNames };
     const limit = request.limit ?? DEFAULT_FETCH_LIMIT;
     const maxBytes = request.maxBytes ?? MAX_REPLY_BYTES;
-    const deadline = Date.now() + (request.waitMs ?? 0);
+    const deadline = Math.min(Date.now() + (request.waitMs ?? 0), callerDeadline - REPLY_MARGIN_MS);
     let recheckMs = 0;
     for (;;) {
       const rows = withinBytes(await this.repository.read(after, filter, limit, mode), maxBytes);

@@ -9,19 +9,13 @@ import {
   SendCommandRequest,
   SendQueryRequest,
 } from '@evento/contracts';
+import { type InboundMessage, Serve } from '@evento/platform';
 import { Controller } from '@nestjs/common';
-import { Ctx, MessagePattern, type NatsContext, Payload } from '@nestjs/microservices';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import { CommandsService } from '../commands/commands.service';
 import { PublishService } from '../publish/publish.service';
 import { QueriesService } from '../queries/queries.service';
 import { RequestReader } from '../requests/request-reader';
 import { RoutesView } from '../routing/routes.view';
-
-function headersOf(context: NatsContext): (name: string) => string | undefined {
-  const headers = context.getHeaders() as MsgHdrs | undefined;
-  return (name) => (headers?.has(name) ? headers.get(name) : undefined);
-}
 
 /** What bundles send to the gateway over NATS. */
 @Controller()
@@ -34,23 +28,32 @@ export class GatewayMessageController {
     private readonly routes: RoutesView,
   ) {}
 
-  @MessagePattern(GatewayContracts.command.subject)
-  command(@Payload() request: SendCommandRequest, @Ctx() nats: NatsContext): Promise<CommandResult> {
-    return this.commands.send(request, this.reader.fromBundle(headersOf(nats)));
+  @Serve(GatewayContracts.command)
+  command(request: SendCommandRequest, message: InboundMessage): Promise<CommandResult> {
+    return this.commands.send(
+      request,
+      this.reader.fromBundle((name) => message.header(name)),
+    );
   }
 
-  @MessagePattern(GatewayContracts.query.subject)
-  query(@Payload() request: SendQueryRequest, @Ctx() nats: NatsContext): Promise<QueryResult> {
-    return this.queries.send(request, this.reader.fromBundle(headersOf(nats)));
+  @Serve(GatewayContracts.query)
+  query(request: SendQueryRequest, message: InboundMessage): Promise<QueryResult> {
+    return this.queries.send(
+      request,
+      this.reader.fromBundle((name) => message.header(name)),
+    );
   }
 
-  @MessagePattern(GatewayContracts.publish.subject)
-  publish(@Payload() request: PublishEventRequest, @Ctx() nats: NatsContext): Promise<PublishResult> {
-    return this.publisher.publish(request, this.reader.fromBundle(headersOf(nats)));
+  @Serve(GatewayContracts.publish)
+  publish(request: PublishEventRequest, message: InboundMessage): Promise<PublishResult> {
+    return this.publisher.publish(
+      request,
+      this.reader.fromBundle((name) => message.header(name)),
+    );
   }
 
-  @MessagePattern(GatewayContracts.routes.subject)
-  table(@Payload() request: GatewayRoutesRequest): GatewayRoutesResponse {
+  @Serve(GatewayContracts.routes)
+  table(request: GatewayRoutesRequest): GatewayRoutesResponse {
     return this.routes.view(request.payload);
   }
 }

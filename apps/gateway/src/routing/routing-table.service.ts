@@ -7,9 +7,8 @@ import {
   type RoutingChanged,
   type RoutingTableResponse,
 } from '@evento/contracts';
-import { EventoClient, NatsConnectionService } from '@evento/platform';
+import { EventoClient } from '@evento/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from '@nats-io/transport-node';
 import { GatewayConfig } from '../config/gateway.config';
 
 /** An instance that did not answer (no responders) is skipped this long, or until the table drops it. */
@@ -37,30 +36,14 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   private lastMissReload = 0;
   private readonly quarantine = new Map<string, number>();
   private readonly noticeListeners: Array<(notice: RoutingChanged) => void> = [];
-  private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: EventoClient,
-    private readonly nats: NatsConnectionService,
     private readonly config: GatewayConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.nats.connection.subscribe(this.config.subject(RegistryContracts.routingChanged.subject), {
-      callback: (_error, message) => {
-        let notice: Partial<RoutingChanged> = {};
-        try {
-          notice = message.json<RoutingChanged>();
-        } catch {
-          // An unreadable notice still means the table may have changed.
-        }
-        if (typeof notice.reason === 'string') {
-          for (const listener of this.noticeListeners) listener(notice as RoutingChanged);
-        }
-        if (!this.covers(notice)) void this.reload();
-      },
-    });
     this.timer = setInterval(() => void this.reload(), this.config.GATEWAY_ROUTING_REFRESH_MS);
     this.timer.unref();
     // Not awaited: a gateway boots and reports ready even while the registry is still starting.
@@ -68,11 +51,16 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   }
 
   onApplicationShutdown(): void {
-    this.subscription?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Called with every routing.changed notice this gateway receives (one subscription for all). */
+  /** A routing.changed notice (every gateway hears each): listeners first, then a reload unless the table has it. */
+  noticed(notice: RoutingChanged): void {
+    for (const listener of this.noticeListeners) listener(notice);
+    if (!this.covers(notice)) void this.reload();
+  }
+
+  /** Called with every routing.changed notice this gateway receives. */
   onNotice(listener: (notice: RoutingChanged) => void): void {
     this.noticeListeners.push(listener);
   }
@@ -149,14 +137,9 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** True when the notice's change is already in the table this gateway holds (no reload needed). */
-  private covers(notice: Partial<RoutingChanged>): boolean {
+  private covers(notice: RoutingChanged): boolean {
     // Version 0: the registry could not number the change; reload to be safe.
-    return (
-      typeof notice.version === 'number' &&
-      notice.version > 0 &&
-      this.table !== undefined &&
-      notice.version <= this.table.version
-    );
+    return notice.version > 0 && this.table !== undefined && notice.version <= this.table.version;
   }
 
   /** Skips an instance that did not answer until the table drops it or a few seconds pass. */

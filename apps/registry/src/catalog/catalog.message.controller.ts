@@ -7,8 +7,8 @@ import {
   ValidatePayloadRequest,
   type ValidatePayloadResponse,
 } from '@evento/contracts';
+import { Serve } from '@evento/platform';
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CatalogService } from './catalog.service';
 import { DescriptorUploads } from './descriptor-uploads.service';
 import { PayloadValidator } from './payload-validator';
@@ -21,18 +21,18 @@ export class CatalogMessageController {
     private readonly uploads: DescriptorUploads,
   ) {}
 
-  @MessagePattern(RegistryContracts.discover.subject)
-  discover(@Payload() request: DiscoverRequest): Promise<DiscoverResponse> {
+  @Serve(RegistryContracts.discover)
+  discover(request: DiscoverRequest): Promise<DiscoverResponse> {
     return this.catalog.discover(request);
   }
 
-  @MessagePattern(RegistryContracts.discoverPart.subject)
-  discoverPart(@Payload() request: DiscoverPartRequest): Promise<DiscoverPartResponse> {
+  @Serve(RegistryContracts.discoverPart)
+  discoverPart(request: DiscoverPartRequest): Promise<DiscoverPartResponse> {
     return this.uploads.part(request);
   }
 
-  @MessagePattern(RegistryContracts.validatePayload.subject)
-  validatePayload(@Payload() request: ValidatePayloadRequest): Promise<ValidatePayloadResponse> {
+  @Serve(RegistryContracts.validatePayload)
+  validatePayload(request: ValidatePayloadRequest): Promise<ValidatePayloadResponse> {
     return this.payloads.validate(request);
   }
 }

@@ -1,14 +1,14 @@
 import { RegistryContracts, ReportConsumersRequest, type ReportConsumersResponse } from '@evento/contracts';
+import { Serve } from '@evento/platform';
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ConsumersService } from './consumers.service';
 
 @Controller()
 export class ConsumersMessageController {
   constructor(private readonly consumers: ConsumersService) {}
 
-  @MessagePattern(RegistryContracts.reportConsumers.subject)
-  report(@Payload() request: ReportConsumersRequest): Promise<ReportConsumersResponse> {
+  @Serve(RegistryContracts.reportConsumers)
+  report(request: ReportConsumersRequest): Promise<ReportConsumersResponse> {
     return this.consumers.report(request);
   }
 }

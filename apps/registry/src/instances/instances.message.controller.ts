@@ -6,44 +6,55 @@ import {
   ListInstancesRequest,
   type ListInstancesResponse,
   RegistryContracts,
+  RoutingChanged,
   SessionRequest,
   type WelcomeResponse,
 } from '@evento/contracts';
+import { Serve } from '@evento/platform';
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { ClusterStream } from './cluster.stream';
 import { InstancesService } from './instances.service';
 
 @Controller()
 export class InstancesMessageController {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly cluster: ClusterStream,
+  ) {}
 
-  @MessagePattern(RegistryContracts.hello.subject)
-  hello(@Payload() request: HelloRequest): Promise<WelcomeResponse> {
+  /** Every replica hears every change (fan-out), for the cluster streams it serves. */
+  @Serve(RegistryContracts.routingChanged, { fanOut: true })
+  routingChanged(notice: RoutingChanged): void {
+    this.cluster.noticed(notice);
+  }
+
+  @Serve(RegistryContracts.hello)
+  hello(request: HelloRequest): Promise<WelcomeResponse> {
     return this.instances.hello(request);
   }
 
-  @MessagePattern(RegistryContracts.heartbeat.subject)
-  heartbeat(@Payload() request: HeartbeatRequest): Promise<HeartbeatResponse> {
+  @Serve(RegistryContracts.heartbeat)
+  heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.instances.heartbeat(request);
   }
 
-  @MessagePattern(RegistryContracts.enable.subject)
-  enable(@Payload() request: SessionRequest): Promise<InstanceStatusResponse> {
+  @Serve(RegistryContracts.enable)
+  enable(request: SessionRequest): Promise<InstanceStatusResponse> {
     return this.instances.enable(request);
   }
 
-  @MessagePattern(RegistryContracts.disable.subject)
-  disable(@Payload() request: SessionRequest): Promise<InstanceStatusResponse> {
+  @Serve(RegistryContracts.disable)
+  disable(request: SessionRequest): Promise<InstanceStatusResponse> {
     return this.instances.disable(request);
   }
 
-  @MessagePattern(RegistryContracts.goodbye.subject)
-  goodbye(@Payload() request: SessionRequest): Promise<InstanceStatusResponse> {
+  @Serve(RegistryContracts.goodbye)
+  goodbye(request: SessionRequest): Promise<InstanceStatusResponse> {
     return this.instances.goodbye(request);
   }
 
-  @MessagePattern(RegistryContracts.listInstances.subject)
-  list(@Payload() request: ListInstancesRequest): Promise<ListInstancesResponse> {
+  @Serve(RegistryContracts.listInstances)
+  list(request: ListInstancesRequest): Promise<ListInstancesResponse> {
     return this.instances.listInstances(request);
   }
 }

@@ -1,14 +1,14 @@
 import { RegistryContracts, RoutingTableRequest, type RoutingTableResponse } from '@evento/contracts';
+import { Serve } from '@evento/platform';
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import { RoutingService } from './routing.service';
 
 @Controller()
 export class RoutingMessageController {
   constructor(private readonly routing: RoutingService) {}
 
-  @MessagePattern(RegistryContracts.routingTable.subject)
-  table(@Payload() request: RoutingTableRequest): Promise<RoutingTableResponse> {
+  @Serve(RegistryContracts.routingTable)
+  table(request: RoutingTableRequest): Promise<RoutingTableResponse> {
     return this.routing.table(request.bundleId);
   }
 }

@@ -48,18 +48,15 @@ export class RoutingService {
    */
   async changed(reason: RoutingChangeReason, bundleId: string, instanceId?: string): Promise<void> {
     const version = await this.numberChange();
-    try {
-      this.client.publish(RegistryContracts.routingChanged, {
-        reason,
-        version,
-        bundleId,
-        instanceId,
-        at: new Date().toISOString(),
-      });
-    } catch (error) {
-      // Gateways that miss the notice still reload on their own schedule.
-      this.logger.warn(`Could not publish routing.changed: ${String(error)}`);
-    }
+    const sent = this.client.publish(RegistryContracts.routingChanged, {
+      reason,
+      version,
+      bundleId,
+      instanceId,
+      at: new Date().toISOString(),
+    });
+    // Gateways that miss the notice still reload on their own schedule.
+    if (!sent) this.logger.warn('Could not publish routing.changed: NATS connection closed');
   }
 
   /** The next routing version; 0 when Postgres stays away through a few quick retries. */

@@ -401,10 +401,8 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
       scalerInstanceId: decision.scalerInstanceId,
       at: decision.finishedAt ?? decision.createdAt,
     };
-    try {
-      this.client.publish(ScalerContracts.decisions, notice);
-    } catch (error) {
-      this.logger.warn(`Could not publish decision ${decision.decisionId}: ${message(error)}`);
+    if (!this.client.publish(ScalerContracts.decisions, notice)) {
+      this.logger.warn(`Could not publish decision ${decision.decisionId}: NATS connection closed`);
     }
   }
 }

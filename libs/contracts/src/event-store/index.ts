@@ -1,3 +1,4 @@
+import { ArrayMaxSize, IsArray, Matches } from 'class-validator';
 import { defineEvent, defineRequest } from '../contract';
 import { SUBJECT_PREFIX } from '../protocol';
 import {
@@ -17,6 +18,7 @@ import {
   FetchResponse,
   HeadRequest,
   HeadResponse,
+  NAME_PATTERN,
 } from './events.contract';
 import { SearchEventsRequest, SearchEventsResponse } from './search.contract';
 
@@ -26,7 +28,12 @@ export * from './search.contract';
 
 /** Published after every commit: which contexts got events, and the newest cursor. */
 export class EventsAppended {
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @Matches(NAME_PATTERN, { each: true, message: 'contexts must be context names' })
   contexts: string[];
+
+  @Matches(/^(|\d{1,20}|\d{1,20}:\d{1,20})$/, { message: 'cursor must be a cursor of the event store' })
   cursor: string;
 }
 

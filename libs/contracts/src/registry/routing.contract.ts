@@ -1,6 +1,6 @@
-import { IsOptional, Matches } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import type { PayloadKind } from './descriptor.contract';
-import { BUNDLE_ID_PATTERN } from './hello.contract';
+import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN } from './hello.contract';
 
 export class RoutingTableRequest {
   /** Only the routes of this bundle. */
@@ -52,13 +52,24 @@ export type RoutingChangeReason = (typeof ROUTING_CHANGE_REASONS)[number];
 
 /** Published when the routing table may have changed; gateways ask for the table again. */
 export class RoutingChanged {
+  @IsIn(ROUTING_CHANGE_REASONS)
   reason: RoutingChangeReason;
   /**
    * The routing version after this change; a table with this version or higher includes it.
    * 0 only when the registry could not number the change (database away): reload anyway.
    */
+  @IsInt()
+  @Min(0)
   version: number;
+
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be a bundle id' })
   bundleId: string;
+
+  @IsOptional()
+  @Matches(INSTANCE_ID_PATTERN, { message: 'instanceId must be an instance id' })
   instanceId?: string;
+
+  @IsString()
+  @MaxLength(64)
   at: string;
 }

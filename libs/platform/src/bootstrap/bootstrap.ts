@@ -1,21 +1,17 @@
 import { type AppName, JsonLimits } from '@evento/contracts';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
-import type { INestMicroservice } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
+import { Logger } from 'nestjs-pino';
 import { BaseConfig } from '../config';
-import { HttpErrorFilter, HttpValidationPipe, RpcErrorFilter, RpcValidationPipe } from '../errors';
+import { NatsEdge } from '../edge/nats-edge.service';
+import { HttpErrorFilter, HttpValidationPipe } from '../errors';
 import { bodyParserErrors, jsonGuard, operatorAuth } from '../http/http-guards';
 import { MetricsService, RejectedInputMetrics } from '../metrics';
-import { EventoNatsServer, queueGroupOf } from '../nats/evento-nats.server';
-import { NatsMetrics } from '../nats/nats-metrics';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { SUITE_VERSION } from '../system/system.message.controller';
 
 export interface AppDefinition {
@@ -27,9 +23,8 @@ export interface AppDefinition {
 }
 
 /**
- * Builds a hybrid app (HTTP + NATS microservice in the app's queue group) with the suite's
- * logging, body limits, validation, error mapping, operator auth and Swagger, initialised and
- * connected but not yet listening on HTTP.
+ * Builds an app with the suite's logging, body limits, validation, error mapping, operator auth
+ * and Swagger, initialised and serving its NATS subjects (NatsEdge) but not yet listening on HTTP.
  */
 export async function createEventoApp(definition: AppDefinition): Promise<NestExpressApplication> {
   const { config } = definition;
@@ -70,31 +65,9 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
-  // Own pipes and filters: the HTTP ones would turn validation errors into "Internal server error".
-  const strategy = new EventoNatsServer({
-    servers: config.natsServers,
-    name: `${config.INSTANCE_ID}:server`,
-    queue: queueGroupOf(definition.name),
-    user: config.NATS_USER,
-    pass: config.NATS_PASSWORD,
-    token: config.NATS_TOKEN,
-    drainTimeoutMs: config.drainTimeoutMs,
-    subjectPrefix: config.NATS_SUBJECT_PREFIX,
-  });
-  const microservice = app.connectMicroservice<MicroserviceOptions>(
-    { strategy },
-    { inheritAppConfig: false, deferInitialization: true },
-  );
-  registerMicroserviceLogging(microservice);
-  // Deferred initialisation would run every provider's init hooks a second time at listen();
-  // app.init() below already runs them for the shared container.
-  (microservice as INestMicroservice & { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
-  microservice.useGlobalPipes(new RpcValidationPipe());
-  microservice.useGlobalFilters(new RpcErrorFilter((subject, code) => rejected.natsErrorReply(subject, code)));
-
   await app.init();
-  await app.startAllMicroservices();
-  app.get(NatsMetrics).track('server', strategy.unwrap<NatsConnection>());
+  // Subscribed only once every provider is initialised: a message never meets a half-built app.
+  await app.get(NatsEdge).start();
   return app;
 }
 

@@ -48,10 +48,22 @@ const EXACT_RULES = new Set([
  * whitelist does; they are plain objects, not class instances.
  */
 export function compileContractValidator<T extends object>(type: ClassOf<T>): ContractValidator<T> {
-  assertCompilable(type);
+  const options = strictValidationOptions();
+  try {
+    assertCompilable(type);
+    // The schemas leave out inherited rules: a subclass would accept anything.
+    if (Object.getPrototypeOf(type) !== Function.prototype) throw new Error(`${type.name} extends another class`);
+  } catch {
+    // A rule without an exact schema: class-validator alone decides.
+    return (body) => {
+      const instance = plainToInstance(type as unknown as ClassConstructor<T>, body as object);
+      const errors = validateSync(instance, options);
+      if (errors.length > 0) throw validationFailed(errors);
+      return instance;
+    };
+  }
   const schema = closeObjects(schemasFor([type]).get(type)!);
   const accepts = new Ajv({ removeAdditional: true, allErrors: false, strict: false }).compile(schema);
-  const options = strictValidationOptions();
   return (body) => {
     if (accepts(body)) return body as T;
     const instance = plainToInstance(type as unknown as ClassConstructor<T>, body as object);

@@ -1,6 +1,5 @@
 import { ErrorCode, EventoError } from '@evento/contracts';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { RpcException } from '@nestjs/microservices';
 import { toErrorBody } from './to-error-body';
 
 describe('toErrorBody', () => {
@@ -14,13 +13,9 @@ describe('toErrorBody', () => {
     expect(logger.error).not.toHaveBeenCalled();
   });
 
-  it('maps HTTP and RPC exceptions to codes', () => {
+  it('maps HTTP exceptions to codes', () => {
     expect(toErrorBody(new NotFoundException('nope'), logger)).toMatchObject({ code: ErrorCode.NOT_FOUND });
     expect(toErrorBody(new BadRequestException('bad'), logger)).toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
-    expect(toErrorBody(new RpcException({ code: 'UNAUTHORIZED', message: 'who?' }), logger)).toEqual({
-      code: ErrorCode.UNAUTHORIZED,
-      message: 'who?',
-    });
   });
 
   it('hides unknown errors behind an id and logs them with that id', () => {

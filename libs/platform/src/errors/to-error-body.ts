@@ -1,6 +1,5 @@
-import { type ErrorBody, ErrorCode, EventoError, isErrorBody, type ErrorCode as Code } from '@evento/contracts';
+import { type ErrorBody, ErrorCode, EventoError, type ErrorCode as Code } from '@evento/contracts';
 import { HttpException, type Logger, type ValidationError } from '@nestjs/common';
-import { RpcException } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 
 const CODE_BY_HTTP_STATUS: Record<number, Code> = {
@@ -20,10 +19,6 @@ const CODE_BY_HTTP_STATUS: Record<number, Code> = {
  */
 export function toErrorBody(exception: unknown, logger: Pick<Logger, 'error'>): ErrorBody {
   if (exception instanceof EventoError) return exception.toBody();
-  if (exception instanceof RpcException) {
-    const inner = exception.getError();
-    if (isErrorBody(inner)) return inner;
-  }
   if (exception instanceof HttpException) {
     const code = CODE_BY_HTTP_STATUS[exception.getStatus()];
     if (code) return { code, message: exception.message };

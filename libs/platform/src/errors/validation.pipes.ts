@@ -1,8 +1,5 @@
-import { type ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
-import { UnreadableBody } from '../nats/evento-nats.server';
-import { notAnObject, validationFailed } from './to-error-body';
-
-const PRIMITIVES: unknown[] = [String, Boolean, Number, Array, Object];
+import { ValidationPipe } from '@nestjs/common';
+import { validationFailed } from './to-error-body';
 
 /** The options every boundary validates with: undeclared properties stripped, errors typed. */
 export function strictValidationOptions() {
@@ -19,25 +16,5 @@ export function strictValidationOptions() {
 export class HttpValidationPipe extends ValidationPipe {
   constructor() {
     super(strictValidationOptions());
-  }
-}
-
-/**
- * NATS bodies: unreadable bodies answer with their own error, bodies that are not objects
- * are refused, then the contract class's rules apply.
- */
-@Injectable()
-export class RpcValidationPipe extends ValidationPipe {
-  constructor() {
-    super(strictValidationOptions());
-  }
-
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (value instanceof UnreadableBody) throw value.error;
-    const expectsObject = metadata.metatype !== undefined && !PRIMITIVES.includes(metadata.metatype);
-    if (expectsObject && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw notAnObject();
-    }
-    return super.transform(value, metadata) as Promise<unknown>;
   }
 }

@@ -1,7 +1,4 @@
-import { ErrorCode, EventoError, Headers } from '@evento/contracts';
-import { type ExecutionContext, Module } from '@nestjs/common';
-import type { MsgHdrs } from '@nats-io/transport-node';
-import type { NatsContext } from '@nestjs/microservices';
+import { Module } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
@@ -17,9 +14,9 @@ export function correlationIdFrom(candidate: unknown): string {
 }
 
 /**
- * Structured JSON logs (pino), pretty in development. Every HTTP request and NATS message
- * gets a correlation id (taken from `x-correlation-id` / the `evento-correlation-id` header,
- * or generated) that every log line made while handling it carries.
+ * Structured JSON logs (pino), pretty in development. Every HTTP request gets a correlation id
+ * (taken from `x-correlation-id`, or generated) that every log line made while handling it
+ * carries; the NATS edge does the same with `evento-correlation-id`.
  */
 @Module({
   imports: [
@@ -44,16 +41,6 @@ export function correlationIdFrom(candidate: unknown): string {
           },
           customAttributeKeys: { reqId: 'correlationId' },
           autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
-        },
-        microservice: {
-          customAttributeKeys: { reqId: 'correlationId' },
-          // Domain errors (conflicts, validation) are answers, not failures of the server.
-          customLogLevel: (_ctx, err) =>
-            err && !(err instanceof EventoError && err.code !== ErrorCode.INTERNAL) ? 'warn' : 'debug',
-          genReqId: (ctx: ExecutionContext) => {
-            const headers = ctx.switchToRpc().getContext<NatsContext>().getHeaders() as MsgHdrs | undefined;
-            return correlationIdFrom(headers?.get(Headers.correlationId));
-          },
         },
       }),
     }),

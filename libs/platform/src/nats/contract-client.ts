@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import {
   decodeReply,
-  ErrorCode,
   type EventContract,
   EventoError,
   Headers,
+  natsFailure,
   type RequestContract,
 } from '@evento/contracts';
 import { randomUUID } from 'node:crypto';
@@ -51,28 +51,25 @@ export class ContractClient {
       const reply = await this.nc().request(subject, JSON.stringify(body), { timeout, headers: h });
       replyText = reply.string();
     } catch (error) {
-      throw translateNatsError(error, contract.subject, timeout);
+      throw natsFailure(error, contract.subject, timeout);
     }
     const envelope = decodeReply(replyText);
     if ('error' in envelope) throw EventoError.fromBody(envelope.error);
     return envelope.data as Res;
   }
 
-  publish<Body extends object>(contract: EventContract<Body>, body: Body): void {
-    this.nc().publish(withSubjectPrefix(this.subjectPrefix, contract.subject), JSON.stringify(body));
+  /**
+   * Fire-and-forget: true when handed to the connection. A closed or draining connection (the
+   * app is stopping) loses the message instead of throwing at a caller that cannot act on it.
+   */
+  publish<Body extends object>(contract: EventContract<Body>, body: Body): boolean {
+    try {
+      this.nc().publish(withSubjectPrefix(this.subjectPrefix, contract.subject), JSON.stringify(body));
+      return true;
+    } catch {
+      return false;
+    }
   }
-}
-
-function translateNatsError(error: unknown, subject: string, timeout: number): EventoError {
-  const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === 'NoRespondersError' || /no responders/i.test(message)) {
-    return new EventoError(ErrorCode.UNAVAILABLE, `No app answers on ${subject}`);
-  }
-  if (name === 'TimeoutError' || /timeout/i.test(message)) {
-    return new EventoError(ErrorCode.DEADLINE_EXCEEDED, `No reply on ${subject} within ${timeout} ms`);
-  }
-  return new EventoError(ErrorCode.UNAVAILABLE, `NATS request on ${subject} failed: ${message}`);
 }
 
 /** The contract client bound to the app's NATS connection. */

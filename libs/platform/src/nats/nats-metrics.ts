@@ -3,8 +3,11 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Counter } from 'prom-client';
 import { MetricsService } from '../metrics/metrics.service';
 
-/** Which of the app's two NATS connections: `client` (requests, publications, the app's own subscriptions and NatsRoutes) or `server` (Nest's NATS server). */
-export type NatsConnectionRole = 'client' | 'server';
+/**
+ * The label of a connection in the metrics. An app has one NATS connection (requests it sends,
+ * publications, and the subjects its edge serves), reported as `client`.
+ */
+export type NatsConnectionRole = 'client';
 
 /**
  * NATS client metrics per connection role: messages and bytes in and out (read from the

@@ -1,7 +1,7 @@
 import { type AppName, PingRequest, type PingResponse, PROTOCOL_VERSION, SystemContracts } from '@evento/contracts';
 import { Controller, type Type } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import { BaseConfig } from '../config';
+import { Serve } from '../edge/serve.decorator';
 
 export const SUITE_VERSION = '0.1.0';
 
@@ -11,8 +11,8 @@ export function systemMessageController(app: AppName): Type<unknown> {
   class SystemMessageController {
     constructor(private readonly config: BaseConfig) {}
 
-    @MessagePattern(SystemContracts.ping[app].subject)
-    ping(@Payload() request: PingRequest): PingResponse {
+    @Serve(SystemContracts.ping[app])
+    ping(request: PingRequest): PingResponse {
       return {
         app,
         instanceId: this.config.INSTANCE_ID,
