@@ -281,6 +281,53 @@ describe('the gateway', () => {
     ).rejects.toMatchObject({ code: ErrorCode.HANDLER_FAILED, details: { errorName: 'InvalidReply' } });
   });
 
+  it('refuses every command reply that breaks the protocol with HANDLER_FAILED InvalidReply, and stores nothing', async () => {
+    const replies: unknown[] = [
+      { data: { foo: 1 } },
+      { data: { event: null } },
+      { data: { event: 'Incremented' } },
+      { data: { event: { eventName: 'Incremented' } } },
+      { data: { event: { eventName: 'Incremented', payload: [] } } },
+      { data: { event: { eventName: 'has space', payload: {} } } },
+      { data: { event: { eventName: 'Incremented', payload: {} }, snapshot: {} } },
+      { data: { event: { eventName: 'Incremented', payload: {} }, deleteAggregate: 'yes' } },
+      { data: [] },
+      { data: 'ok' },
+      { data: null },
+      {},
+      [],
+      'not an envelope',
+    ];
+    let next = 0;
+    const broken: WorkHandler = (work) => {
+      if (work.type === 'domain-command' && work.command === 'CreateCounter') return counterRules(work);
+      return replies[next] as never;
+    };
+    const bundle = await startBundle(broken);
+    await routedEverywhere([bundle]);
+    const id = `counter-${randomUUID()}`;
+    await command({ command: 'CreateCounter', aggregateId: id, payload: {} });
+    for (; next < replies.length; next += 1) {
+      const what = JSON.stringify(replies[next]);
+      for (const body of [
+        { command: 'Increment', aggregateId: id, payload: { by: 1 } },
+        // A service command's reply may leave the event out; the rest breaks its shape too.
+        ...((next >= 2 && next <= 5) || next >= 8 ? [{ command: 'SendMail', payload: { to: 'x' } }] : []),
+      ]) {
+        const error = await command(body).then(
+          () => new Error(`${what} was accepted`),
+          (e: unknown) => e,
+        );
+        expect({ what, error }).toMatchObject({
+          what,
+          error: { code: ErrorCode.HANDLER_FAILED, details: { errorName: 'InvalidReply' } },
+        });
+      }
+    }
+    const story = await store.client.request(EventStoreContracts.loadStory, { aggregateId: id });
+    expect(story.version).toBe(1);
+  });
+
   it('publishes an event to its topic once, however often it is retried', async () => {
     const eventId = `announcement-${randomUUID()}`;
     const first = await gateways.client.request(GatewayContracts.publish, {

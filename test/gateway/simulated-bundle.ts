@@ -213,3 +213,52 @@ export function counterRules(work: InstanceWork): Reply {
       return { error: { code: 'NO_HANDLER', message: `No handler for ${work.command}` } };
   }
 }
+
+/**
+ * An account bundle whose domain commands say where their aggregate id is: `accountId` in the
+ * payload (the descriptor's `aggregateIdProperty`), so callers may leave `aggregateId` out.
+ */
+export function accountDescriptor(): BundleDescriptor {
+  const object = { type: 'object' };
+  const withAccount = {
+    type: 'object',
+    properties: { accountId: { type: 'string' }, amount: { type: 'integer' } },
+  };
+  return {
+    components: [
+      {
+        type: 'aggregate',
+        name: 'Account',
+        handlers: [
+          { handlerType: 'aggregate-command', payload: 'OpenAccount', returnType: 'AccountOpened' },
+          { handlerType: 'aggregate-command', payload: 'Deposit', returnType: 'Deposited' },
+          { handlerType: 'event-sourcing', payload: 'AccountOpened' },
+          { handlerType: 'event-sourcing', payload: 'Deposited' },
+        ],
+      },
+    ],
+    payloads: [
+      { name: 'OpenAccount', kind: 'domain-command', schema: withAccount, aggregateIdProperty: 'accountId' },
+      { name: 'Deposit', kind: 'domain-command', schema: withAccount, aggregateIdProperty: 'accountId' },
+      { name: 'AccountOpened', kind: 'domain-event', schema: object },
+      { name: 'Deposited', kind: 'domain-event', schema: object },
+    ],
+  };
+}
+
+/** The account's rules: open once, deposit into an open account; each event repeats the command's accountId. */
+export function accountRules(work: InstanceWork): Reply {
+  if (work.type !== 'domain-command') return { error: { code: 'NO_HANDLER', message: 'accounts only' } };
+  const exists = work.story.version > 0;
+  const accountId = work.payload.accountId;
+  if (work.command === 'OpenAccount') {
+    if (exists) {
+      return { error: { code: 'HANDLER_FAILED', message: 'Already open', details: { errorName: 'AccountExists' } } };
+    }
+    return { data: { event: { eventName: 'AccountOpened', payload: { accountId } } } };
+  }
+  if (!exists) {
+    return { error: { code: 'HANDLER_FAILED', message: 'No such account', details: { errorName: 'NoAccount' } } };
+  }
+  return { data: { event: { eventName: 'Deposited', payload: { accountId, amount: work.payload.amount } } } };
+}

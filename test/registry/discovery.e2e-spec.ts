@@ -162,6 +162,45 @@ describe('registry discovery', () => {
     expect(payloadOwners).toEqual([{ bundle_id: 'todo' }, { bundle_id: 'todo-copy' }]);
   });
 
+  it("keeps the payload property that holds a domain command's aggregate id, for the catalog and the gateways", async () => {
+    const other = await join(client, helloFor('todo-ids'));
+    const descriptor = todoDescriptor();
+    descriptor.payloads.find((p) => p.name === 'CreateTodoList')!.aggregateIdProperty = 'listId';
+    await discover(other, descriptor);
+    const rows = await queryDatabase(
+      url,
+      `SELECT name, aggregate_id_property FROM registry.payloads
+        WHERE bundle_id = 'todo-ids' AND aggregate_id_property IS NOT NULL`,
+    );
+    expect(rows).toEqual([{ name: 'CreateTodoList', aggregate_id_property: 'listId' }]);
+    const detail = (await (await fetch(`${running.url}/bundles/todo-ids`)).json()) as {
+      payloadList: Array<{ name: string; aggregateIdProperty: string | null }>;
+    };
+    expect(detail.payloadList.find((p) => p.name === 'CreateTodoList')).toMatchObject({
+      aggregateIdProperty: 'listId',
+    });
+    expect(detail.payloadList.find((p) => p.name === 'TodoListCreated')).toMatchObject({ aggregateIdProperty: null });
+    const table = await client.request(RegistryContracts.routingTable, { bundleId: 'todo-ids' });
+    expect(table.routes.find((r) => r.payload === 'CreateTodoList')).toMatchObject({ aggregateIdProperty: 'listId' });
+
+    // A later descriptor without it takes it away.
+    await discover(other, todoDescriptor());
+    const after = await client.request(RegistryContracts.routingTable, { bundleId: 'todo-ids' });
+    expect(after.routes.find((r) => r.payload === 'CreateTodoList')).toMatchObject({ aggregateIdProperty: null });
+
+    // Only a domain command names one, and it must be a property name.
+    const onEvent = todoDescriptor();
+    onEvent.payloads.find((p) => p.name === 'TodoListCreated')!.aggregateIdProperty = 'listId';
+    const index = onEvent.payloads.findIndex((p) => p.name === 'TodoListCreated');
+    await expect(discover(other, onEvent)).rejects.toMatchObject({
+      code: ErrorCode.VALIDATION_FAILED,
+      details: [{ property: `descriptor.payloads.${index}.aggregateIdProperty` }],
+    });
+    const badName = todoDescriptor();
+    badName.payloads[0].aggregateIdProperty = 'list id';
+    await expect(discover(other, badName)).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
+  });
+
   it('rejects invalid descriptors and invalid JSON Schemas with a clear error, changing nothing', async () => {
     const before = await catalogOf(url, 'todo');
 

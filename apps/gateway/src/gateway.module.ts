@@ -3,6 +3,8 @@ import { GatewayHttpController } from './api/gateway.http.controller';
 import { GatewayMessageController } from './api/gateway.message.controller';
 import { CommandsService } from './commands/commands.service';
 import { ServiceLocksRepository } from './commands/service-locks.repository';
+import { ServiceRequestDedup } from './commands/service-request-dedup.service';
+import { ServiceRequestsRepository } from './commands/service-requests.repository';
 import { InstanceDispatcher } from './dispatch/instance-dispatcher.service';
 import { GatewayMetrics } from './metrics/gateway-metrics.service';
 import { PublishService } from './publish/publish.service';
@@ -31,6 +33,8 @@ import { RoutingTableService } from './routing/routing-table.service';
     RoutesView,
     RoutingTableService,
     ServiceLocksRepository,
+    ServiceRequestDedup,
+    ServiceRequestsRepository,
   ],
 })
 export class GatewayModule {}

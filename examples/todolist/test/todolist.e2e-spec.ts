@@ -1,4 +1,10 @@
-import { ErrorCode, GatewayContracts, instanceSubjects, type ConsumerStatusResponse } from '@evento/contracts';
+import {
+  ErrorCode,
+  EventStoreContracts,
+  GatewayContracts,
+  instanceSubjects,
+  type ConsumerStatusResponse,
+} from '@evento/contracts';
 import { type EventContext, type EventoBundle, EventHandler, Projector } from '@evento/sdk';
 import { EventoBundleHost } from '@evento/sdk/nest';
 import { queryDatabase, waitFor } from '@evento/testing';
@@ -170,6 +176,29 @@ describe('TodoList example against the suite', () => {
       code: ErrorCode.HANDLER_FAILED,
       details: { errorName: 'AggregateDeletedError' },
     });
+  });
+
+  it('takes the aggregate from the command payload and runs a command only at the version the caller expects', async () => {
+    // The SDK found listId from getAggregateId(): the gateway takes the aggregate from the payload.
+    const table = await suite.client.request(GatewayContracts.routes, { payload: 'AddTodoItem' });
+    expect(table.routes[0]).toMatchObject({ aggregateIdProperty: 'listId' });
+    const http = app.getHttpServer();
+    const created = await request(http).post('/lists').send({ name: 'Versioned', owner: 'alice' }).expect(201);
+    const versioned = (created.body as { listId: string }).listId;
+    const gateway = bundleOf(app).commandGateway;
+    const added = await gateway.send(AddTodoItem.of({ listId: versioned, itemId: 'first', text: 'one' }), {
+      expectedVersion: 1,
+    });
+    expect(added.event).toMatchObject({ aggregateId: versioned, aggregateVersion: 2 });
+    await expect(
+      gateway.send(AddTodoItem.of({ listId: versioned, itemId: 'second', text: 'two' }), { expectedVersion: 1 }),
+    ).rejects.toMatchObject({ code: ErrorCode.CONFLICT, details: { actualVersion: 2, expectedVersion: 1 } });
+    // An aggregate id that is not the payload's is refused, whatever the caller says.
+    await expect(
+      gateway.send(AddTodoItem.of({ listId: versioned, itemId: 'third', text: 'three' }), { aggregateId: listId }),
+    ).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
+    const story = await suite.client.request(EventStoreContracts.loadStory, { aggregateId: versioned });
+    expect(story.version).toBe(2);
   });
 
   it('resumes from its checkpoint after a restart, without processing anything again', async () => {

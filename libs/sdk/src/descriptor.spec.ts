@@ -16,7 +16,7 @@ import {
   Saga,
   SagaEventHandler,
 } from './metadata';
-import { DomainCommand, DomainEvent, Query, View } from './payloads';
+import { AggregateId, aggregateIdPropertyOf, DomainCommand, DomainEvent, Query, View } from './payloads';
 
 class Address {
   @IsString()
@@ -154,6 +154,96 @@ describe('descriptor from decorators', () => {
         ['OpenAccount', 'domain-command'],
       ].sort(),
     );
+  });
+
+  it("tells the server which payload property holds a domain command's aggregate id", () => {
+    expect(descriptor.payloads.find((p) => p.name === 'OpenAccount')).toMatchObject({
+      kind: 'domain-command',
+      aggregateIdProperty: 'accountId',
+    });
+    for (const payload of descriptor.payloads.filter((p) => p.kind !== 'domain-command')) {
+      expect(payload.aggregateIdProperty).toBeUndefined();
+    }
+  });
+
+  it('finds the aggregate id property from getAggregateId(), or from @AggregateId()', () => {
+    class Plain extends DomainCommand {
+      listId: string;
+      getAggregateId(): string {
+        return this.listId;
+      }
+    }
+    class Checked extends DomainCommand {
+      listId: string;
+      getAggregateId(): string {
+        if (!this.listId) throw new Error('no list');
+        return this.listId;
+      }
+    }
+    class Composite extends DomainCommand {
+      tenant: string;
+      listId: string;
+      getAggregateId(): string {
+        return `${this.tenant}-${this.listId}`;
+      }
+    }
+    class Prefixed extends DomainCommand {
+      listId: string;
+      getAggregateId(): string {
+        return `list-${this.listId}`;
+      }
+    }
+    class Throwing extends DomainCommand {
+      listId: string;
+      getAggregateId(): string {
+        return this.listId.toLowerCase().replace(/[^a-z]/g, '');
+      }
+    }
+    class Marked extends DomainCommand {
+      @AggregateId()
+      listId: string;
+      getAggregateId(): string {
+        return [this.listId][0];
+      }
+    }
+    abstract class ListCommand extends DomainCommand {
+      @AggregateId()
+      listId: string;
+      getAggregateId(): string {
+        return this.listId;
+      }
+    }
+    class Rename extends ListCommand {
+      name: string;
+    }
+    class Contradicting extends DomainCommand {
+      @AggregateId()
+      listId: string;
+      otherId: string;
+      getAggregateId(): string {
+        return this.otherId;
+      }
+    }
+    expect(aggregateIdPropertyOf(Plain)).toBe('listId');
+    expect(aggregateIdPropertyOf(Checked)).toBe('listId');
+    expect(aggregateIdPropertyOf(Composite)).toBeUndefined();
+    expect(aggregateIdPropertyOf(Prefixed)).toBeUndefined();
+    expect(aggregateIdPropertyOf(Throwing)).toBeUndefined();
+    expect(aggregateIdPropertyOf(Marked)).toBe('listId');
+    expect(aggregateIdPropertyOf(Rename)).toBe('listId');
+    expect(() => aggregateIdPropertyOf(Contradicting)).toThrow(/returns otherId but @AggregateId\(\) marks listId/);
+    expect(() => {
+      class Twice extends DomainCommand {
+        @AggregateId()
+        a: string;
+        @AggregateId()
+        b: string;
+        getAggregateId(): string {
+          return this.a;
+        }
+      }
+      return Twice;
+    }).toThrow(/marks both/);
   });
 
   it('keeps consumer options', () => {

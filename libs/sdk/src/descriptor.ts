@@ -7,7 +7,7 @@ import {
   schemasFor,
 } from '@evento/contracts';
 import { type ComponentMeta } from './metadata';
-import { type PayloadClass, payloadKindOf, payloadNameOf } from './payloads';
+import { aggregateIdPropertyOf, type PayloadClass, payloadKindOf, payloadNameOf } from './payloads';
 
 export interface DescriptorInfo {
   description?: string;
@@ -67,11 +67,17 @@ export function buildDescriptor(components: ComponentMeta[], info: DescriptorInf
 
   const classes = [...payloadTypes.values()].flatMap((entry) => (entry.type ? [entry.type] : []));
   const schemas = schemasFor(classes);
-  const payloads: PayloadDescriptor[] = [...payloadTypes.entries()].map(([name, entry]) => ({
-    name,
-    kind: entry.kind,
-    ...(entry.type ? { schema: schemas.get(entry.type) } : {}),
-  }));
+  const payloads: PayloadDescriptor[] = [...payloadTypes.entries()].map(([name, entry]) => {
+    // Where the gateway takes the aggregate id from (else callers must send aggregateId).
+    const aggregateIdProperty =
+      entry.kind === 'domain-command' && entry.type ? aggregateIdPropertyOf(entry.type) : undefined;
+    return {
+      name,
+      kind: entry.kind,
+      ...(entry.type ? { schema: schemas.get(entry.type) } : {}),
+      ...(aggregateIdProperty ? { aggregateIdProperty } : {}),
+    };
+  });
   return {
     ...(info.description ? { description: info.description } : {}),
     ...(info.detail ? { detail: info.detail } : {}),

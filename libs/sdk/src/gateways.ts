@@ -29,10 +29,18 @@ export interface GatewayOptions {
 }
 
 export interface CommandOptions extends GatewayOptions {
-  /** Overrides the command's own aggregate id. */
+  /**
+   * Overrides the command's own aggregate id. For a domain command whose aggregate id property
+   * the descriptor declares, the server takes the id from the payload and refuses a different one.
+   */
   aggregateId?: string;
   /** Overrides a service command's own lock id. */
   lockId?: string;
+  /**
+   * Domain commands: run only if the aggregate is at this version (0: it must not exist yet);
+   * otherwise the server answers CONFLICT (`details.actualVersion`) and does not retry.
+   */
+  expectedVersion?: number;
 }
 
 /** Where the gateways get their connection and identity; the bundle provides it once started. */
@@ -93,6 +101,7 @@ export class CommandGateway extends GatewayBase {
         payload: toPlain(command),
         ...(aggregateId ? { aggregateId } : {}),
         ...(lockId ? { lockId } : {}),
+        ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}),
         ...(options.metadata ? { metadata: options.metadata } : {}),
         source: this.source(),
       },

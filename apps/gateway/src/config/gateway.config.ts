@@ -39,11 +39,33 @@ export class GatewayConfig extends BundleAuthConfig {
   @Max(10_000_000)
   GATEWAY_DEDUP_ENTRIES = 10_000;
 
+  /** How long answers to request ids are kept, in memory and in the service request records. */
   @Transform(toInt)
   @IsInt()
   @Min(1_000)
   @Max(86_400_000)
   GATEWAY_DEDUP_TTL_MS = 300_000;
+
+  /**
+   * Lease of a running service command's record, renewed while it runs: a retry on another
+   * gateway waits for the answer while the lease is live, and runs the command once a dead
+   * gateway's lease has run out.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  GATEWAY_DEDUP_LEASE_MS = 10_000;
+
+  /**
+   * Requests that may wait behind the running one for one aggregate (domain commands) or one
+   * lock id (service commands) on this gateway; past it a request is refused with OVERLOADED.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  GATEWAY_MAX_QUEUED_PER_KEY = 1_000;
 
   /** Reload the routing table this often even without change notifications. */
   @Transform(toInt)

@@ -85,7 +85,7 @@ export class InstanceDispatcher implements OnModuleInit {
         if (!(error instanceof InstanceLost) && !(error instanceof InstanceUnreachable)) throw error;
         this.routing.markUnreachable(instance.instanceId);
         context.ensureTime(`after instance ${instance.instanceId} of ${current.route.bundleId} failed to answer`);
-        current = await this.routing.resolve(current.route.payload, [current.route.kind]);
+        current = await this.routing.resolve(current.route.payload, [current.route.kind], context);
       }
     }
   }
@@ -148,7 +148,18 @@ export class InstanceDispatcher implements OnModuleInit {
     if (typeof envelope === 'object' && envelope !== null && !Array.isArray(envelope)) {
       const body = envelope as Record<string, unknown>;
       if ('error' in body) throw this.relayedError(body.error, from);
-      if ('data' in body) return validateReply(outcome, body.data, from);
+      if ('data' in body) {
+        try {
+          return await validateReply(outcome, body.data, from);
+        } catch (error) {
+          if (error instanceof EventoError) throw error;
+          // Whatever in a reply trips the checks themselves is still the bundle's broken reply.
+          throw new EventoError(ErrorCode.HANDLER_FAILED, `${from} sent a reply that breaks the protocol`, {
+            errorName: 'InvalidReply',
+            problems: [error instanceof Error ? error.message : String(error)],
+          });
+        }
+      }
     }
     throw new EventoError(ErrorCode.HANDLER_FAILED, `${from} sent a reply that is not {data} or {error}`, {
       errorName: 'InvalidReply',

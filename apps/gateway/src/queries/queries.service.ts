@@ -21,7 +21,7 @@ export class QueriesService {
   async send(request: SendQueryRequest, context: RequestContext): Promise<QueryResult> {
     const timing = new RequestTiming('query', request.query);
     try {
-      const destination = await this.routing.resolve(request.query, ['query']);
+      const destination = await this.routing.resolve(request.query, ['query'], context);
       timing.bundleId = destination.route.bundleId;
       await this.checks.check(request.query, request.payload, context);
       const { outcome, instance } = await timing.time('bundleMs', () =>

@@ -35,6 +35,23 @@ export class RequestContext {
     if (left <= 0) throw deadlineExceeded(what);
     return left;
   }
+
+  /**
+   * Waits for `work` until the deadline at most, then throws DEADLINE_EXCEEDED (`what` says
+   * where). The work itself goes on: whoever started it cleans up after it.
+   */
+  async bound<T>(work: Promise<T>, what: string): Promise<T> {
+    const left = this.ensureTime(what);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(deadlineExceeded(what)), left);
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 export function deadlineExceeded(what: string): EventoError {

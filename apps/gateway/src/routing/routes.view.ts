@@ -23,6 +23,7 @@ export class RoutesView {
           kind: route.kind,
           bundleId: route.bundleId,
           componentName: route.componentName,
+          aggregateIdProperty: route.aggregateIdProperty ?? null,
           instances: route.instances.map((instance) => instance.instanceId),
         })),
     };

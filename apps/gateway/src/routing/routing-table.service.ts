@@ -10,6 +10,7 @@ import {
 import { EventoClient } from '@evento/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { GatewayConfig } from '../config/gateway.config';
+import type { RequestContext } from '../requests/request-context';
 
 /** An instance that did not answer (no responders) is skipped this long, or until the table drops it. */
 const QUARANTINE_MS = 5_000;
@@ -112,13 +113,14 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
 
   /**
    * The route of a payload and its routable instances. NO_HANDLER when no bundle declares a
-   * handler for it, NO_AVAILABLE_INSTANCE when its bundle has no available instance.
+   * handler for it, NO_AVAILABLE_INSTANCE when its bundle has no available instance. A reload
+   * on a miss is waited for only within the request's deadline.
    */
-  async resolve(payload: string, kinds: readonly string[]): Promise<Destination> {
+  async resolve(payload: string, kinds: readonly string[], context: RequestContext): Promise<Destination> {
     let candidates = this.matching(payload, kinds);
     if (candidates.every((route) => this.routable(route).length === 0) && this.mayReloadOnMiss()) {
       // A bundle that registered a moment ago may not have reached this copy of the table yet.
-      await this.reload();
+      await context.bound(this.reload(), `while the routing table was reloaded for ${payload}`);
       candidates = this.matching(payload, kinds);
     }
     if (candidates.length === 0) {

@@ -46,6 +46,7 @@ export interface PayloadRow {
   domain: string | null;
   description: string | null;
   detail: string | null;
+  aggregate_id_property: string | null;
 }
 
 export interface PayloadUsageRow {
@@ -111,6 +112,7 @@ export class CatalogRepository {
       domain: p.domain ?? null,
       description: p.description ?? null,
       detail: p.detail ?? null,
+      aggregate_id_property: p.aggregateIdProperty ?? null,
     }));
     return this.db.transaction(async (tx) => {
       await tx.query(
@@ -177,13 +179,16 @@ export class CatalogRepository {
         [bundleId, JSON.stringify(payloads)],
       );
       await tx.query(
-        `INSERT INTO "registry"."payloads" ("bundle_id", "name", "kind", "json_schema", "domain", "description", "detail")
-         SELECT $1, x."name", x."kind", x."json_schema", x."domain", x."description", x."detail"
+        `INSERT INTO "registry"."payloads"
+           ("bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property")
+         SELECT $1, x."name", x."kind", x."json_schema", x."domain", x."description", x."detail",
+                x."aggregate_id_property"
            FROM jsonb_to_recordset($2::jsonb) AS x("name" text, "kind" text, "json_schema" jsonb, "domain" text,
-                "description" text, "detail" text)
+                "description" text, "detail" text, "aggregate_id_property" text)
          ON CONFLICT ("bundle_id", "name") DO UPDATE SET "kind" = EXCLUDED."kind",
            "json_schema" = EXCLUDED."json_schema", "domain" = EXCLUDED."domain",
-           "description" = EXCLUDED."description", "detail" = EXCLUDED."detail"`,
+           "description" = EXCLUDED."description", "detail" = EXCLUDED."detail",
+           "aggregate_id_property" = EXCLUDED."aggregate_id_property"`,
         [bundleId, JSON.stringify(payloads)],
       );
       return { components: components.length, handlers: handlers.length, payloads: payloads.length };
@@ -223,7 +228,7 @@ export class CatalogRepository {
 
   async payloads(bundleId?: string): Promise<PayloadRow[]> {
     return this.db.query<PayloadRow[]>(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail"
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property"
          FROM "registry"."payloads" WHERE $1::text IS NULL OR "bundle_id" = $1 ORDER BY "name", "bundle_id"`,
       [bundleId ?? null],
     );
@@ -237,7 +242,7 @@ export class CatalogRepository {
     offset: number;
   }): Promise<Array<PayloadRow & { total: number }>> {
     return this.db.query(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail",
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property",
               (count(*) OVER ())::int AS "total"
          FROM "registry"."payloads"
         WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "kind" = $2)
@@ -328,7 +333,7 @@ export class CatalogRepository {
   /** Every bundle's declaration of one payload. */
   async payloadDeclarations(name: string): Promise<PayloadRow[]> {
     return this.db.query<PayloadRow[]>(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail"
+      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property"
          FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
       [name],
     );

@@ -184,6 +184,7 @@ function toPayload(row: PayloadRow): PayloadDto {
     description: row.description,
     detail: row.detail,
     jsonSchema: row.json_schema,
+    aggregateIdProperty: row.aggregate_id_property,
   };
 }
 

@@ -61,6 +61,21 @@ describe('descriptor checks', () => {
     ]);
   });
 
+  it('accepts aggregateIdProperty on domain commands only, where the schema allows the property', () => {
+    const d = descriptor();
+    d.payloads[0].aggregateIdProperty = 'id';
+    expect(checkDescriptor(d)).toEqual([]);
+    // A property the schema does not list is fine while the schema allows others.
+    d.payloads[0].aggregateIdProperty = 'accountId';
+    expect(checkDescriptor(d)).toEqual([]);
+    d.payloads[0].schema = { type: 'object', properties: { id: { type: 'string' } }, additionalProperties: false };
+    d.payloads[1].aggregateIdProperty = 'id';
+    expect(rules(d)).toEqual([
+      'descriptor.payloads.0.aggregateIdProperty:inSchema',
+      'descriptor.payloads.1.aggregateIdProperty:domainCommand',
+    ]);
+  });
+
   it('refuses JSON Schemas that do not compile, naming the payload', () => {
     const d = descriptor();
     d.payloads[0].schema = { type: 'nonsense' };

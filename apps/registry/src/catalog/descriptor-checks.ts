@@ -112,6 +112,22 @@ export function checkDescriptor(descriptor: BundleDescriptor, at = 'descriptor')
   });
 
   descriptor.payloads.forEach((payload, index) => {
+    if (payload.aggregateIdProperty !== undefined) {
+      const where = `payloads.${index}.aggregateIdProperty`;
+      if (payload.kind !== 'domain-command') {
+        problem(
+          where,
+          'domainCommand',
+          `${payload.name} is a ${payload.kind}: only a domain-command names its aggregate id`,
+        );
+      } else if (!schemaAllows(payload.schema, payload.aggregateIdProperty)) {
+        problem(
+          where,
+          'inSchema',
+          `the schema of ${payload.name} does not allow a property ${payload.aggregateIdProperty}`,
+        );
+      }
+    }
     if (payload.schema === undefined) return;
     const error = schemaError(payload.schema);
     if (error) {
@@ -119,6 +135,23 @@ export function checkDescriptor(descriptor: BundleDescriptor, at = 'descriptor')
     }
   });
   return problems;
+}
+
+/**
+ * False only when the schema plainly cannot hold the property: it lists its properties and
+ * forbids any other (`additionalProperties: false`) or declares the property `false`. Anything
+ * subtler (combinators, pattern properties) is the bundle's business.
+ */
+function schemaAllows(schema: Record<string, unknown> | undefined, property: string): boolean {
+  if (!schema) return true;
+  const properties = schema.properties;
+  const declared =
+    typeof properties === 'object' && properties !== null && Object.prototype.hasOwnProperty.call(properties, property)
+      ? (properties as Record<string, unknown>)[property]
+      : undefined;
+  if (declared === false) return false;
+  if (declared !== undefined) return true;
+  return !(schema.additionalProperties === false && schema.patternProperties === undefined);
 }
 
 type SchemaCompiler = Pick<Ajv, 'compile' | 'removeSchema'>;

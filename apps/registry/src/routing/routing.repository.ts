@@ -9,6 +9,7 @@ export interface RouteRow {
   bundle_id: string;
   component_name: string;
   handler_type: string;
+  aggregate_id_property: string | null;
   instances: Array<{ instanceId: string; bundleVersion: string }>;
 }
 
@@ -42,6 +43,7 @@ export class RoutingRepository {
   async routes(bundleId?: string): Promise<RouteRow[]> {
     return this.db.query<RouteRow[]>(
       `SELECT h."payload", p."kind", h."bundle_id", h."component_name", h."handler_type",
+              CASE WHEN p."kind" = 'domain-command' THEN p."aggregate_id_property" END AS "aggregate_id_property",
               COALESCE(
                 (SELECT json_agg(json_build_object('instanceId', i."instance_id", 'bundleVersion', i."bundle_version")
                                  ORDER BY i."instance_id")

@@ -33,6 +33,7 @@ export class RoutingService {
         bundleId: row.bundle_id,
         componentName: row.component_name,
         handlerType: row.handler_type,
+        aggregateIdProperty: row.aggregate_id_property,
         instances: row.instances.map((instance) => ({
           ...instance,
           requestsSubject: instanceSubjects(row.bundle_id, instance.instanceId).requests,

@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { type SnapshotBody } from '../event-store/aggregates.contract';
 import { AsReceived, EventContent, type StoredEvent } from '../event-store/events.contract';
 
@@ -64,6 +73,7 @@ export type InstanceWork = DomainCommandWork | ServiceCommandWork | QueryWork;
 export class EmittedEvent extends EventContent {}
 
 export class NewSnapshot {
+  @IsDefined({ message: 'snapshot.state is required' })
   @IsObject()
   @AsReceived()
   state: Record<string, unknown>;
@@ -71,6 +81,9 @@ export class NewSnapshot {
 
 /** The answer to a domain command: the event, and optionally a snapshot or a deletion. */
 export class DomainCommandOutcome {
+  // ValidateNested alone lets a missing value through: the event is what the command decided.
+  @IsDefined({ message: 'event is required: a domain command decides one event' })
+  @IsObject({ message: 'event must be an object' })
   @ValidateNested()
   @Type(() => EmittedEvent)
   event: EmittedEvent;
@@ -91,6 +104,7 @@ export class DomainCommandOutcome {
 export class ServiceCommandOutcome {
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
+  @IsObject({ message: 'event must be an object or null' })
   @ValidateNested()
   @Type(() => EmittedEvent)
   event?: EmittedEvent | null;

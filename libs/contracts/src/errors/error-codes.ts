@@ -23,6 +23,11 @@ export const ErrorCode = {
   SCHEMA_VALIDATION_FAILED: 'SCHEMA_VALIDATION_FAILED',
   /** The instance handling the request left (lease expired, goodbye) before answering: the outcome is unknown. */
   INSTANCE_LOST: 'INSTANCE_LOST',
+  /**
+   * The server refuses more work of this kind for now (e.g. too many requests already wait for
+   * one aggregate); nothing was done. Retry later; `details` says what is full.
+   */
+  OVERLOADED: 'OVERLOADED',
   /** Anything unexpected. The reply carries an `errorId` to find the logged details. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -47,6 +52,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
   SCHEMA_VALIDATION_FAILED: 400,
   INSTANCE_LOST: 503,
+  OVERLOADED: 503,
   INTERNAL: 500,
 };
 

@@ -1,9 +1,21 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import {
   AsReceived,
   EVENT_ID_PATTERN,
   EventContent,
+  MAX_VERSION,
   NAME_PATTERN,
   type StoredEvent,
 } from '../event-store/events.contract';
@@ -32,7 +44,8 @@ export class RequestSource {
 
 /**
  * A command, by payload name. The routing table says whether it is a domain command (an
- * aggregate handles it: `aggregateId` is required) or a service command.
+ * aggregate handles it) or a service command. A domain command's aggregate is the payload
+ * property its descriptor names (`aggregateIdProperty`), else `aggregateId`, which is then required.
  */
 export class SendCommandRequest {
   @Matches(NAME_PATTERN, { message: `command must be ${NAME_RULE}` })
@@ -42,10 +55,24 @@ export class SendCommandRequest {
   @AsReceived()
   payload: Record<string, unknown>;
 
-  /** Domain commands: the aggregate the command is for. Service commands: stored with the event. */
+  /**
+   * Domain commands: the aggregate the command is for; optional when the descriptor names the
+   * payload property that holds it, and then it must be the same id (else VALIDATION_FAILED).
+   * Service commands: stored with the event.
+   */
   @IsOptional()
   @Matches(NAME_PATTERN, { message: `aggregateId must be ${NAME_RULE}` })
   aggregateId?: string;
+
+  /**
+   * Domain commands: run only if the aggregate is at this version (0: it does not exist yet),
+   * else CONFLICT with `details.actualVersion`; never retried after a lost race.
+   */
+  @IsOptional()
+  @IsInt({ message: 'expectedVersion must be an integer' })
+  @Min(0, { message: 'expectedVersion must be 0 or more' })
+  @Max(MAX_VERSION, { message: `expectedVersion must be at most ${MAX_VERSION}` })
+  expectedVersion?: number;
 
   /** Service commands with the same lock id never run at the same time anywhere in the cluster. */
   @IsOptional()
@@ -133,6 +160,8 @@ export class GatewayRoute {
   kind: string;
   bundleId: string;
   componentName: string;
+  /** Domain commands: the payload property the aggregate id is taken from (null: the request's `aggregateId`). */
+  aggregateIdProperty: string | null;
   instances: string[];
 }
 

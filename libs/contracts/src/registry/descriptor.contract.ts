@@ -64,6 +64,12 @@ export const DescriptorLimits = {
 
 const NAME_MESSAGE = 'must be 1-200 printable characters without spaces';
 
+/**
+ * A top-level property name of a payload: 1-200 printable characters without spaces, and none
+ * of the keys the protocol refuses in bodies (they never reach a handler).
+ */
+export const PROPERTY_NAME_PATTERN = /^(?!(?:__proto__|constructor|prototype)$)[^\s\p{Cc}]{1,200}$/u;
+
 export class HandlerDescriptor {
   @IsIn(HANDLER_TYPES)
   handlerType: HandlerType;
@@ -151,6 +157,18 @@ export class PayloadDescriptor {
   @IsOptional()
   @Matches(NAME_PATTERN, { message: `domain ${NAME_MESSAGE}` })
   domain?: string;
+
+  /**
+   * Domain commands only: the top-level payload property that holds the id of the aggregate the
+   * command is for. The gateway then takes the aggregate id from the payload (a request's own
+   * `aggregateId` becomes optional and must match it). Omitted: callers must send `aggregateId`.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(PROPERTY_NAME_PATTERN, {
+    message: 'aggregateIdProperty must be a property name: 1-200 printable characters without spaces',
+  })
+  aggregateIdProperty?: string;
 
   @IsOptional()
   @IsString()

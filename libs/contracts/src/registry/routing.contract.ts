@@ -23,6 +23,11 @@ export class Route {
   bundleId: string;
   componentName: string;
   handlerType: string;
+  /**
+   * Domain commands: the payload property that holds the aggregate id, as the bundle's
+   * descriptor declares it; null when it declares none (callers then send `aggregateId`).
+   */
+  aggregateIdProperty: string | null;
   /** Available instances with a live lease, ordered by instance id (stable for hashing). */
   instances: RoutedInstance[];
 }

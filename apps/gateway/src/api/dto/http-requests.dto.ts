@@ -1,6 +1,6 @@
-import { AsReceived, EVENT_ID_PATTERN, NAME_PATTERN } from '@evento/contracts';
+import { AsReceived, EVENT_ID_PATTERN, MAX_VERSION, NAME_PATTERN } from '@evento/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const NAME_RULE = '1-200 printable characters without spaces';
 
@@ -10,10 +10,27 @@ export class HttpCommandBody {
   @AsReceived()
   payload: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'Required for domain commands: the aggregate it is for' })
+  @ApiPropertyOptional({
+    description:
+      'Domain commands: the aggregate it is for. Optional when the bundle declares which payload property holds ' +
+      'the aggregate id (`aggregateIdProperty`); then it must be that same id. Required otherwise.',
+  })
   @IsOptional()
   @Matches(NAME_PATTERN, { message: `aggregateId must be ${NAME_RULE}` })
   aggregateId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Domain commands: run only if the aggregate is at this version (0: it does not exist yet); ' +
+      'otherwise 409 CONFLICT with details.actualVersion, without retrying',
+    minimum: 0,
+    maximum: MAX_VERSION,
+  })
+  @IsOptional()
+  @IsInt({ message: 'expectedVersion must be an integer' })
+  @Min(0, { message: 'expectedVersion must be 0 or more' })
+  @Max(MAX_VERSION, { message: `expectedVersion must be at most ${MAX_VERSION}` })
+  expectedVersion?: number;
 
   @ApiPropertyOptional({ description: 'Service commands with the same lock id never run at the same time' })
   @IsOptional()

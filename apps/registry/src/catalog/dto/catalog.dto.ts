@@ -56,6 +56,8 @@ export class PayloadDto {
   description: string | null;
   detail: string | null;
   jsonSchema: Record<string, unknown> | null;
+  /** Domain commands: the payload property that holds the aggregate id (null: callers send `aggregateId`). */
+  aggregateIdProperty: string | null;
 }
 
 export class BundleDetailDto extends BundleSummaryDto {
