@@ -5,6 +5,8 @@ import {
   Headers,
   type InstanceWork,
   isErrorCode,
+  natsFailure,
+  natsFailureReason,
   parseRequestBody,
   type RoutedInstance,
 } from '@evento/contracts';
@@ -124,7 +126,7 @@ export class InstanceDispatcher implements OnModuleInit {
         reply = await Promise.race([request, lost]);
       } catch (error) {
         if (error instanceof InstanceLost) throw error;
-        throw translate(error, instance.instanceId, `${work.type} ${payloadOf(work)} on ${from}`);
+        throw translate(error, instance.instanceId, `${work.type} ${payloadOf(work)} on ${from}`, timeout);
       }
       return await this.readReply(reply.data, outcome, from);
     } finally {
@@ -198,10 +200,10 @@ function payloadOf(work: InstanceWork): string {
   return work.type === 'query' ? work.query : work.command;
 }
 
-function translate(error: unknown, instanceId: string, what: string): Error {
-  const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === 'NoRespondersError' || /no responders/i.test(message)) return new InstanceUnreachable(instanceId);
-  if (name === 'TimeoutError' || /timeout/i.test(message)) return deadlineExceeded(`while ${what} was running`);
-  return new EventoError(ErrorCode.UNAVAILABLE, `Could not send ${what}: ${message}`);
+/** An instance that nobody listens for never got the work: the caller may send it elsewhere. */
+function translate(error: unknown, instanceId: string, what: string, timeoutMs: number): Error {
+  const reason = natsFailureReason(error);
+  if (reason === 'no-responders') return new InstanceUnreachable(instanceId);
+  if (reason === 'timeout') return deadlineExceeded(`while ${what} was running`);
+  return natsFailure(error, what, timeoutMs);
 }
