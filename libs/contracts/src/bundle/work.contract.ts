@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { type SnapshotBody } from '../event-store/aggregates.contract';
 import { AsReceived, EventContent, type StoredEvent } from '../event-store/events.contract';
 
@@ -71,6 +80,8 @@ export class NewSnapshot {
 
 /** The answer to a domain command: the event, and optionally a snapshot or a deletion. */
 export class DomainCommandOutcome {
+  // @ValidateNested alone lets an absent object through (class-validator skips it).
+  @IsDefined()
   @ValidateNested()
   @Type(() => EmittedEvent)
   event: EmittedEvent;

@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 /**
  * Bundle and instance ids end up as tokens of NATS subjects (the instance's own subjects), so
@@ -55,6 +66,8 @@ export class HelloRequest {
   @MaxLength(512)
   token?: string;
 
+  // @ValidateNested alone lets an absent object through (class-validator skips it).
+  @IsDefined()
   @ValidateNested()
   @Type(() => InstanceLocation)
   location: InstanceLocation;
