@@ -5,7 +5,7 @@ import {
   RegistryContracts,
   type WelcomeResponse,
 } from '@evento/contracts';
-import { queryDatabase } from '@evento/testing';
+import { queryDatabase, TEST_SUBJECT_PREFIX } from '@evento/testing';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { useApps } from '../support/apps';
 import { helloFor, join, session } from './support';
@@ -56,7 +56,8 @@ describe('registry consumers: reports and admin actions relayed to the active in
   function simulateControl(welcome: WelcomeResponse, answer: (request: ControlRequest) => unknown): ControlRequest[] {
     const received: ControlRequest[] = [];
     const subject = instanceSubjects(welcome.bundleId, welcome.instanceId).control;
-    expect(welcome.subjects.control).toBe(subject);
+    // The welcome names the subject as it is on NATS; this connection adds the prefix itself.
+    expect(welcome.subjects.control).toBe(`${TEST_SUBJECT_PREFIX}.${subject}`);
     subscriptions.push(
       suite.nc.subscribe(subject, {
         callback: (_error, msg: Msg) => {
