@@ -79,7 +79,11 @@ describe('registry hello, heartbeats and leases', () => {
     try {
       const welcome = await join(client, helloFor('plain', { token: SHARED }));
       const received: ConfigurationMessage[] = [];
-      plain.subscribe(welcome.subjects.control, { callback: (_error, msg) => received.push(msg.json()) });
+      plain.subscribe(welcome.subjects.control, {
+        callback: (_error, msg) => {
+          received.push(msg.json());
+        },
+      });
       await plain.flush();
       const response = await fetch(`${running.url}/bundles/plain/configuration/MODE`, {
         method: 'PUT',
