@@ -433,7 +433,8 @@ export class EventoBundle {
   /**
    * The welcome names the subjects as they are on NATS (prefix included): the ones this
    * instance subscribed to before its hello. A difference means the registry runs under another
-   * subject prefix than `subjectPrefix`, and no work would arrive.
+   * subject prefix than `subjectPrefix` (no work would arrive), or is a registry older than the
+   * prefixed welcome: worth a warning either way, never a reason to refuse the session.
    */
   private checkWelcomeSubjects(welcome: WelcomeResponse): void {
     const own = instanceSubjects(this.bundleId, this.instanceId);
