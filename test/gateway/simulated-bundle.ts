@@ -1,6 +1,7 @@
 import {
   type BundleDescriptor,
   Headers,
+  instanceSubjects,
   type InstanceWork,
   PROTOCOL_VERSION,
   RegistryContracts,
@@ -53,7 +54,8 @@ export class SimulatedBundle {
       protocolVersion: PROTOCOL_VERSION,
       location: { host: 'test-host', pid: process.pid },
     });
-    this.subscription = this.nc.subscribe(this.welcome.subjects.requests, {
+    // The welcome names the subject as it is on NATS; the test connection adds the prefix itself.
+    this.subscription = this.nc.subscribe(instanceSubjects(this.bundleId, this.instanceId).requests, {
       callback: (_error, msg) => void this.answer(msg),
     });
     await this.nc.flush();

@@ -107,6 +107,13 @@ describe('registry bundle configuration', () => {
     const url = `${suite.apps[0].url}/bundles/big/configuration`;
     expect((await http(`${url}/1starts-with-digit`, 'PUT', { value: 'x' })).status).toBe(400);
     expect((await http(`${url}/has%20space`, 'PUT', { value: 'x' })).status).toBe(400);
+    // The protocol refuses every message carrying these keys: the bundle could never read its configuration.
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      expect(await http(`${url}/${key}`, 'PUT', { value: 'x' })).toMatchObject({
+        status: 400,
+        body: { code: 'VALIDATION_FAILED' },
+      });
+    }
     expect((await http(`${url}/KEY`, 'PUT', { value: 42 })).status).toBe(400);
     expect((await http(`${url}/KEY`, 'PUT', {})).status).toBe(400);
     expect((await http(`${url}/KEY`, 'PUT', { value: 'x', secret: 'yes' })).status).toBe(400);

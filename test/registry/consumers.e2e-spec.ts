@@ -5,7 +5,7 @@ import {
   RegistryContracts,
   type WelcomeResponse,
 } from '@evento/contracts';
-import { queryDatabase } from '@evento/testing';
+import { queryDatabase, TEST_SUBJECT_PREFIX } from '@evento/testing';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { useApps } from '../support/apps';
 import { helloFor, join, session } from './support';
@@ -56,7 +56,8 @@ describe('registry consumers: reports and admin actions relayed to the active in
   function simulateControl(welcome: WelcomeResponse, answer: (request: ControlRequest) => unknown): ControlRequest[] {
     const received: ControlRequest[] = [];
     const subject = instanceSubjects(welcome.bundleId, welcome.instanceId).control;
-    expect(welcome.subjects.control).toBe(subject);
+    // The welcome names the subject as it is on NATS; this connection adds the prefix itself.
+    expect(welcome.subjects.control).toBe(`${TEST_SUBJECT_PREFIX}.${subject}`);
     subscriptions.push(
       suite.nc.subscribe(subject, {
         callback: (_error, msg: Msg) => {
@@ -213,6 +214,29 @@ describe('registry consumers: reports and admin actions relayed to the active in
     expect(received).toHaveLength(before);
   });
 
+  it('answers 404 NOT_FOUND for a consumer no live instance reports, on the lookup and on every admin action', async () => {
+    const welcome = await join(suite.client, helloFor('ledger'));
+    await report(welcome, [consumer({ consumerId: 'ledger_Known_1_default', componentName: 'Known' })]);
+    const received = simulateControl(welcome, () => undefined);
+    const unknownConsumer = `${base()}/consumers/ledger/ledger_Unknown_1_default`;
+    const unknownBundle = `${base()}/consumers/nobundle/nobundle_P_1_default`;
+    for (const path of [unknownConsumer, unknownBundle]) {
+      const answers = [
+        await http(path),
+        await http(`${path}/status`),
+        await http(`${path}/dead-events/40/retry`, 'PUT', { retry: true }),
+        await http(`${path}/dead-events/40`, 'DELETE'),
+        await http(`${path}/dead-events/replay`, 'POST'),
+        await http(`${path}/reset`, 'POST', { cursor: '' }),
+      ];
+      expect(answers.map((answer) => [answer.status, answer.body.code])).toEqual(
+        Array.from({ length: 6 }, () => [404, 'NOT_FOUND']),
+      );
+    }
+    // Nothing was relayed for a consumer that does not exist.
+    expect(received).toEqual([]);
+  });
+
   it('answers NO_AVAILABLE_INSTANCE, DEADLINE_EXCEEDED and HANDLER_FAILED clearly', async () => {
     const welcome = await join(suite.client, helloFor('billing'));
     await report(welcome, [
@@ -232,8 +256,6 @@ describe('registry consumers: reports and admin actions relayed to the active in
     });
     const path = `${base()}/consumers/billing`;
 
-    const unknown = await http(`${path}/billing_Unknown_1_default/status`);
-    expect(unknown).toMatchObject({ status: 503, body: { code: 'NO_AVAILABLE_INSTANCE' } });
     const passive = await http(`${path}/billing_Passive_1_default/dead-events/replay`, 'POST');
     expect(passive).toMatchObject({
       status: 503,

@@ -1,7 +1,15 @@
-import { ErrorCode, RegistryContracts } from '@evento/contracts';
+import { type ConfigurationMessage, ErrorCode, RegistryContracts } from '@evento/contracts';
 import { ContractClient } from '@evento/platform';
-import { connectTestNats, dropDatabase, freshDatabaseUrl, queryDatabase, waitFor } from '@evento/testing';
-import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  connectTestNats,
+  dropDatabase,
+  freshDatabaseUrl,
+  queryDatabase,
+  TEST_NATS_URL,
+  TEST_SUBJECT_PREFIX,
+  waitFor,
+} from '@evento/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { type RunningApp, startApp } from '../support/apps';
 import { helloFor, join, session } from './support';
 
@@ -43,9 +51,10 @@ describe('registry hello, heartbeats and leases', () => {
       heartbeatIntervalMs: 200,
       leaseMs: 1000,
       registryInstanceId: running.config.INSTANCE_ID,
+      // The subjects as they are on NATS: with the suite's NATS_SUBJECT_PREFIX in front.
       subjects: {
-        requests: `evento.v1.bundle.todo.${hello.instanceId}.requests`,
-        control: `evento.v1.bundle.todo.${hello.instanceId}.control`,
+        requests: `${TEST_SUBJECT_PREFIX}.evento.v1.bundle.todo.${hello.instanceId}.requests`,
+        control: `${TEST_SUBJECT_PREFIX}.evento.v1.bundle.todo.${hello.instanceId}.control`,
       },
     });
     const rows = await queryDatabase(url, 'SELECT * FROM registry.instances WHERE instance_id = $1', [
@@ -62,6 +71,31 @@ describe('registry hello, heartbeats and leases', () => {
         session_id: welcome.sessionId,
       },
     ]);
+  });
+
+  it("sends to the subjects the welcome names: a plain client subscribed there gets the bundle's messages", async () => {
+    // No test helper adding the prefix: the instance subscribes exactly where the welcome says.
+    const plain = await connect({ servers: TEST_NATS_URL });
+    try {
+      const welcome = await join(client, helloFor('plain', { token: SHARED }));
+      const received: ConfigurationMessage[] = [];
+      plain.subscribe(welcome.subjects.control, {
+        callback: (_error, msg) => {
+          received.push(msg.json());
+        },
+      });
+      await plain.flush();
+      const response = await fetch(`${running.url}/bundles/plain/configuration/MODE`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: 'fast' }),
+      });
+      expect(await response.json()).toMatchObject({ deliveredTo: [welcome.instanceId] });
+      await waitFor(() => received.length === 1, { what: 'the configuration on the welcome control subject' });
+      expect(received[0]).toMatchObject({ type: 'configuration', bundleId: 'plain', values: { MODE: 'fast' } });
+    } finally {
+      await plain.close();
+    }
   });
 
   it('rejects an unsupported protocol version and bad credentials, storing nothing', async () => {

@@ -1,4 +1,9 @@
-import { RegistryContracts, type RoutingTableResponse, type WelcomeResponse } from '@evento/contracts';
+import {
+  instanceSubjects,
+  RegistryContracts,
+  type RoutingTableResponse,
+  type WelcomeResponse,
+} from '@evento/contracts';
 import { ContractClient } from '@evento/platform';
 import { connectTestNats, dropDatabase, freshDatabaseUrl, waitFor } from '@evento/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -55,7 +60,13 @@ describe('registry routing table and change notifications', () => {
       bundleId: 'todo',
       componentName: 'TodoListAggregate',
       handlerType: 'aggregate-command',
-      instances: [{ instanceId: a.instanceId, bundleVersion: '1.0.0', requestsSubject: a.subjects.requests }],
+      instances: [
+        {
+          instanceId: a.instanceId,
+          bundleVersion: '1.0.0',
+          requestsSubject: instanceSubjects('todo', a.instanceId).requests,
+        },
+      ],
     });
     expect(routedTo(enabled, 'FindTodoLists')).toEqual([a.instanceId]);
     expect(routedTo(enabled, 'SendReminder')).toEqual([a.instanceId]);

@@ -6,7 +6,14 @@ export * from './errors';
 export * from './gateways';
 export { buildDescriptor, type DescriptorInfo } from './descriptor';
 export { schemasFor } from '@evento/contracts';
-export { EventoBundle, type EventoBundleOptions, type EventoLogger, type BundleState } from './runtime/bundle';
+export {
+  EventoBundle,
+  type EventoBundleOptions,
+  type EventoLogger,
+  type BundleState,
+  type BundleConfigurationView,
+  type ConfigurationListener,
+} from './runtime/bundle';
 export type { CommandContext, ServiceContext, QueryContext, EventSourcingContext } from './runtime/work-handler';
 export type { TelemetryOptions } from './runtime/telemetry';
 export { ThreadCountAutoscaling, type AutoscalingOptions } from './runtime/autoscaling';

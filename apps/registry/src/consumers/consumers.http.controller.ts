@@ -14,7 +14,8 @@ import {
 } from './dto/consumers.dto';
 
 const RELAYED =
-  'Relayed to the instance running the consumer actively: 503 NO_AVAILABLE_INSTANCE when none does, ' +
+  'Relayed to the instance running the consumer actively: 404 NOT_FOUND when no live instance reports the consumer, ' +
+  '503 NO_AVAILABLE_INSTANCE when instances report it but none runs it actively or listens, ' +
   "504 DEADLINE_EXCEEDED when it does not answer in CONSUMER_ADMIN_TIMEOUT_MS, else the instance's own error code";
 
 @ApiTags('consumers')

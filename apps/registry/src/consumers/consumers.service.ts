@@ -58,11 +58,7 @@ export class ConsumersService {
   }
 
   async consumer(bundleId: string, consumerId: string): Promise<ConsumerDto> {
-    const [row] = await this.repository.list({ bundleId, consumerId, limit: 1, offset: 0 });
-    if (!row) {
-      throw new EventoError(ErrorCode.NOT_FOUND, `No live instance of ${bundleId} reports consumer ${consumerId}`);
-    }
-    return toDto(row);
+    return toDto(await this.find(bundleId, consumerId));
   }
 
   status(bundleId: string, consumerId: string): Promise<Relayed<ConsumerStatusReply>> {
@@ -106,12 +102,12 @@ export class ConsumersService {
     message: ControlRequest,
     replyClass: new () => T,
   ): Promise<Relayed<T>> {
-    const [row] = await this.repository.list({ bundleId, consumerId, limit: 1, offset: 0 });
-    if (!row?.active_instance_id) {
+    const row = await this.find(bundleId, consumerId);
+    if (!row.active_instance_id) {
       throw new EventoError(
         ErrorCode.NO_AVAILABLE_INSTANCE,
         `No live instance of ${bundleId} runs consumer ${consumerId} actively`,
-        { bundleId, consumerId, reportedBy: row?.instances.map((i) => i.instanceId) ?? [] },
+        { bundleId, consumerId, reportedBy: row.instances.map((i) => i.instanceId) },
       );
     }
     const instanceId = row.active_instance_id;
@@ -129,6 +125,22 @@ export class ConsumersService {
       );
     }
     return { ...reply, instanceId };
+  }
+
+  /**
+   * The consumer as live instances report it. One answer for "no such consumer" on the lookup
+   * and on every admin action: NOT_FOUND. NO_AVAILABLE_INSTANCE (retryable) is kept for a
+   * consumer that exists but that no instance runs actively or answers for.
+   */
+  private async find(bundleId: string, consumerId: string): Promise<ConsumerRow> {
+    const [row] = await this.repository.list({ bundleId, consumerId, limit: 1, offset: 0 });
+    if (!row) {
+      throw new EventoError(ErrorCode.NOT_FOUND, `No live instance of ${bundleId} reports consumer ${consumerId}`, {
+        bundleId,
+        consumerId,
+      });
+    }
+    return row;
   }
 
   private async total(bundleId: string | undefined): Promise<number> {

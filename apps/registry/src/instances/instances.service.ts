@@ -4,6 +4,7 @@ import {
   type HeartbeatResponse,
   type HelloRequest,
   instanceSubjects,
+  type InstanceSubjects,
   type InstanceStatus,
   type InstanceStatusResponse,
   LIST_INSTANCES_LIMIT,
@@ -90,11 +91,20 @@ export class InstancesService implements OnApplicationBootstrap {
       protocolVersion: PROTOCOL_VERSION,
       heartbeatIntervalMs: this.config.HEARTBEAT_INTERVAL_MS,
       leaseMs: this.config.INSTANCE_LEASE_MS,
-      subjects: instanceSubjects(hello.bundleId, hello.instanceId),
+      subjects: this.subjectsOnNats(hello.bundleId, hello.instanceId),
       registryInstanceId: this.config.INSTANCE_ID,
       // Read after the hello committed, so a change made meanwhile is either here or delivered.
       configuration: await this.configuration.forBundle(hello.bundleId),
     };
+  }
+
+  /**
+   * The instance's subjects as they are on NATS, NATS_SUBJECT_PREFIX included: the welcome
+   * tells the instance where to subscribe, so it must name the subjects the suite sends to.
+   */
+  private subjectsOnNats(bundleId: string, instanceId: string): InstanceSubjects {
+    const plain = instanceSubjects(bundleId, instanceId);
+    return { requests: this.config.subject(plain.requests), control: this.config.subject(plain.control) };
   }
 
   async heartbeat(request: SessionRequest): Promise<HeartbeatResponse> {

@@ -1,5 +1,18 @@
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
-import { isPosition, NAME_PATTERN } from '../event-store/events.contract';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+} from 'class-validator';
+import { AsReceived, isPosition, NAME_PATTERN } from '../event-store/events.contract';
+import { BUNDLE_ID_PATTERN } from '../registry/hello.contract';
 
 /*
  * Messages the server sends to one instance on its control subject
@@ -32,11 +45,34 @@ export class DrainResponse {
   inFlight: number;
 }
 
-/** The bundle's configuration changed (also delivered in the welcome). Secrets included, unmasked. */
+/**
+ * The bundle's configuration changed (also delivered in the welcome). Secrets included, unmasked.
+ * Published without a reply subject; an instance checks it like any input before applying it.
+ */
 export class ConfigurationMessage {
+  @IsIn(['configuration'])
   type: 'configuration';
+
+  @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be a bundle id' })
   bundleId: string;
+
+  @IsInt()
+  @Min(0)
   version: number;
+
+  @IsObject()
+  @ValidateBy({
+    name: 'isStringRecord',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        Object.values(value as Record<string, unknown>).every((entry) => typeof entry === 'string'),
+      defaultMessage: () => 'values must map keys to strings',
+    },
+  })
+  // Keys are the operator's, kept as sent (class-transformer would drop some names).
+  @AsReceived()
   values: Record<string, string>;
 }
 

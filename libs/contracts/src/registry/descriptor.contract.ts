@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsObject,
@@ -225,6 +226,8 @@ export class DiscoverRequest {
   @Matches(SESSION_ID_PATTERN, { message: 'sessionId must be the sessionId of the welcome' })
   sessionId: string;
 
+  // @ValidateNested alone lets an absent object through (class-validator skips it).
+  @IsDefined()
   @ValidateNested()
   @Type(() => BundleDescriptor)
   descriptor: BundleDescriptor;

@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 /**
  * Bundle and instance ids end up as tokens of NATS subjects (the instance's own subjects), so
@@ -55,12 +66,18 @@ export class HelloRequest {
   @MaxLength(512)
   token?: string;
 
+  // @ValidateNested alone lets an absent object through (class-validator skips it).
+  @IsDefined()
   @ValidateNested()
   @Type(() => InstanceLocation)
   location: InstanceLocation;
 }
 
-/** The subjects an instance serves, derived from its bundle and instance ids. */
+/**
+ * The subjects an instance serves, derived from its bundle and instance ids. In the welcome
+ * they are the subjects on NATS, with the suite's NATS_SUBJECT_PREFIX in front when it has one:
+ * subscribe to them as they are.
+ */
 export class InstanceSubjects {
   /** Commands and queries the gateway routes to this instance. */
   requests: string;
@@ -88,6 +105,7 @@ export class WelcomeResponse {
   heartbeatIntervalMs: number;
   /** Without a heartbeat for this long, the instance is removed from routing. */
   leaseMs: number;
+  /** Where to subscribe, exactly as given (NATS_SUBJECT_PREFIX already in front). */
   subjects: InstanceSubjects;
   /** The registry replica that answered. */
   registryInstanceId: string;
@@ -95,7 +113,10 @@ export class WelcomeResponse {
   configuration?: BundleConfiguration;
 }
 
-/** The instance's own subjects (without NATS_SUBJECT_PREFIX, like every protocol subject). */
+/**
+ * The instance's own subjects as the protocol names them, without NATS_SUBJECT_PREFIX (the
+ * welcome's `subjects` carry the prefix; the routing table's `requestsSubject` does not).
+ */
 export function instanceSubjects(bundleId: string, instanceId: string): InstanceSubjects {
   const base = `evento.v1.bundle.${bundleId}.${instanceId}`;
   return { requests: `${base}.requests`, control: `${base}.control` };

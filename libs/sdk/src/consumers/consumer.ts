@@ -72,6 +72,8 @@ export class Consumer {
   /** Another instance holds the lock: this one waits to take over. */
   standby = false;
   private retrying: ConsumerStatusResponse['retrying'] = null;
+  /** The lag measured last (for the registry's consumer view); undefined until measured. */
+  private lastLag?: number;
   private positionWaiters: Array<{ target: bigint; position: string; resolve: () => void }> = [];
   /** Positions this process handled lately, for waiters in APES mode (where positions are not ordered). */
   private readonly recent = new Set<string>();
@@ -119,7 +121,21 @@ export class Consumer {
       context: this.meta.context,
       active: this.active,
       ...(this.cursor !== undefined ? { cursor: this.cursor } : {}),
+      ...(this.active && this.lastLag !== undefined ? { lag: this.lastLag } : {}),
     };
+  }
+
+  /**
+   * How far this consumer is behind `headPosition` (the position of the newest event of its
+   * context): positions between its checkpoint and the head. Positions are global, so with
+   * other contexts in between this is an upper bound on the events still to handle; 0 at the
+   * head. Null when the consumer is not active here (the active instance reports it).
+   */
+  measureLag(headPosition: string): number | null {
+    if (!this.active || this.cursor === undefined) return null;
+    const behind = BigInt(headPosition || '0') - BigInt(this.position);
+    this.lastLag = behind > 0n ? Number(behind) : 0;
+    return this.lastLag;
   }
 
   private async run(): Promise<void> {

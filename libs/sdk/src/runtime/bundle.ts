@@ -1,4 +1,6 @@
 import {
+  ConfigurationMessage,
+  type ConsumerLag,
   ConsumerDeleteDeadRequest,
   ConsumerReplayDeadRequest,
   ConsumerResetRequest,
@@ -10,6 +12,7 @@ import {
   ErrorCode,
   type ErrorBody,
   EventoError,
+  EventStoreContracts,
   Headers,
   instanceSubjects,
   parseRequestBody,
@@ -81,12 +84,40 @@ export interface EventoBundleOptions {
   drainTimeoutMs?: number;
   /** Called after the server asked this instance to drain and it stopped (e.g. exit the process). */
   onDrained?: () => void;
+  /**
+   * Called with the bundle's configuration from the registry: the welcome's (before `start()`
+   * resolves) and every change after it. See `EventoBundle.onConfiguration`.
+   */
+  onConfiguration?: ConfigurationListener;
   /** Send stack traces with HANDLER_FAILED (never in production; default false). */
   exposeStacks?: boolean;
   logger?: EventoLogger;
 }
 
 export type BundleState = 'initial' | 'joining' | 'joined' | 'enabled' | 'stopping' | 'stopped';
+
+/**
+ * The bundle's configuration as the registry holds it (secrets in clear): the key/value settings
+ * operators keep per bundle. `version` grows by one with every change; 0 and no values when none
+ * is set (or before the first welcome). Frozen: read it, never change it.
+ */
+export interface BundleConfigurationView {
+  readonly version: number;
+  readonly values: Readonly<Record<string, string>>;
+}
+
+/**
+ * Called when the bundle's configuration changed: with the welcome's configuration, when it
+ * holds any, and with every later change the registry delivers. `previous` is what the bundle
+ * held before. Changes reach the callbacks one at a time, in version order; an error thrown
+ * (or a rejected promise) is logged and changes nothing.
+ */
+export type ConfigurationListener = (
+  current: BundleConfigurationView,
+  previous: BundleConfigurationView,
+) => void | Promise<void>;
+
+const NO_CONFIGURATION: BundleConfigurationView = Object.freeze({ version: 0, values: Object.freeze({}) });
 
 /**
  * One running instance of a bundle: its NATS connection, its session with the registry
@@ -121,6 +152,10 @@ export class EventoBundle {
   private lastCpu = process.cpuUsage();
   private lastCpuAt = Date.now();
   private reportTimer?: NodeJS.Timeout;
+  private configurationHeld: BundleConfigurationView = NO_CONFIGURATION;
+  private readonly configurationListeners = new Set<ConfigurationListener>();
+  /** Deliveries to the listeners, chained so they run one change at a time, in order. */
+  private configurationDelivery: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EventoBundleOptions) {
     this.bundleId = options.bundleId;
@@ -148,6 +183,7 @@ export class EventoBundle {
       () => ({ bundleId: this.bundleId, instanceId: this.instanceId }),
       () => this.transportInstance,
       () => this.resources(),
+      () => this.consumerLags(),
     );
     if (options.autoscaling) {
       this.autoscaling = new ThreadCountAutoscaling(options.autoscaling, (signal, inFlight, capacity) =>
@@ -189,6 +225,7 @@ export class EventoBundle {
       }
     }
     this.wrapInvokers();
+    if (options.onConfiguration) this.configurationListeners.add(options.onConfiguration);
   }
 
   get transport(): Transport {
@@ -203,6 +240,23 @@ export class EventoBundle {
   /** The session's welcome (undefined before the first hello succeeded). */
   get session(): WelcomeResponse | undefined {
     return this.welcome;
+  }
+
+  /**
+   * The bundle's configuration now: the latest version the registry delivered (in a welcome or
+   * a change), `{ version: 0, values: {} }` before any.
+   */
+  get configuration(): BundleConfigurationView {
+    return this.configurationHeld;
+  }
+
+  /**
+   * Calls `listener` on every later configuration change (see `ConfigurationListener`); read
+   * `configuration` for the current one. Returns a function that stops the calls.
+   */
+  onConfiguration(listener: ConfigurationListener): () => void {
+    this.configurationListeners.add(listener);
+    return () => this.configurationListeners.delete(listener);
   }
 
   /**
@@ -249,6 +303,8 @@ export class EventoBundle {
     await nc.flush();
     try {
       await this.join(true);
+      // The welcome's configuration has reached the callbacks before start() resolves.
+      await this.configurationDelivery;
     } catch (error) {
       // Refused (token, protocol version, descriptor): leave nothing open behind.
       this.state = 'stopped';
@@ -343,6 +399,15 @@ export class EventoBundle {
           ...(this.options.token ? { token: this.options.token } : {}),
           location: { host: hostname().slice(0, 255), pid: process.pid },
         });
+        this.checkWelcomeSubjects(this.welcome);
+        if (this.welcome.configuration) {
+          // A configuration the bundle cannot read must not keep it out of the cluster.
+          await this.applyConfiguration({
+            type: 'configuration',
+            bundleId: this.bundleId,
+            ...this.welcome.configuration,
+          }).catch((error: unknown) => this.logger.warn(`welcome configuration ignored: ${errorMessage(error)}`));
+        }
         await this.transport.request(RegistryContracts.discover, { ...this.sessionRef(), descriptor: this.descriptor });
         this.logger.log(`joined the registry as ${this.instanceId} (session ${this.welcome.sessionId})`);
         if (this.wantEnabled) await this.transport.request(RegistryContracts.enable, this.sessionRef());
@@ -361,6 +426,51 @@ export class EventoBundle {
         const delay = Math.min(max, base * 2 ** Math.min(attempt, 16)) * (0.8 + Math.random() * 0.4);
         this.logger.warn(`registry join failed (${errorMessage(error)}); again in ${Math.round(delay)} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * The welcome names the subjects as they are on NATS (prefix included): the ones this
+   * instance subscribed to before its hello. A difference means the registry runs under another
+   * subject prefix than `subjectPrefix` (no work would arrive), or is a registry older than the
+   * prefixed welcome: worth a warning either way, never a reason to refuse the session.
+   */
+  private checkWelcomeSubjects(welcome: WelcomeResponse): void {
+    const own = instanceSubjects(this.bundleId, this.instanceId);
+    const listening = [this.transport.subject(own.requests), this.transport.subject(own.control)];
+    const told = [welcome.subjects?.requests, welcome.subjects?.control];
+    if (told.some((subject, i) => subject !== undefined && subject !== listening[i])) {
+      this.logger.warn(
+        `the registry names this instance's subjects ${told.join(', ')} but it listens on ${listening.join(', ')}: ` +
+          'check subjectPrefix against the suite NATS_SUBJECT_PREFIX',
+      );
+    }
+  }
+
+  /**
+   * Takes a configuration (from a welcome or a control message) when it is newer than the one
+   * held and for this bundle; anything else changes nothing. True when it was taken.
+   */
+  private async applyConfiguration(body: unknown): Promise<boolean> {
+    const message = await checked(ConfigurationMessage, body);
+    if (message.bundleId !== this.bundleId || message.version <= this.configurationHeld.version) return false;
+    const previous = this.configurationHeld;
+    const current: BundleConfigurationView = Object.freeze({
+      version: message.version,
+      values: Object.freeze({ ...message.values }),
+    });
+    this.configurationHeld = current;
+    this.configurationDelivery = this.configurationDelivery.then(() => this.deliverConfiguration(current, previous));
+    return true;
+  }
+
+  private async deliverConfiguration(current: BundleConfigurationView, previous: BundleConfigurationView) {
+    for (const listener of [...this.configurationListeners]) {
+      try {
+        await listener(current, previous);
+      } catch (error) {
+        this.logger.error(`configuration callback failed on version ${current.version}: ${errorMessage(error)}`);
       }
     }
   }
@@ -513,7 +623,7 @@ export class EventoBundle {
         return { data: { accepted: true, inFlight } };
       }
       case 'configuration':
-        return { data: { accepted: true } };
+        return { data: { accepted: await this.applyConfiguration(body) } };
       case 'consumer-status': {
         const request = await checked(ConsumerStatusRequest, body);
         return { data: await this.consumerById(request.consumerId).status() };
@@ -616,6 +726,32 @@ export class EventoBundle {
         };
       }
     }
+  }
+
+  /**
+   * The lag of every consumer active here, behind the head of its context (one head request per
+   * context). A consumer whose head cannot be read now is left out of this report.
+   */
+  private async consumerLags(): Promise<ConsumerLag[]> {
+    const active = this.consumers.filter((consumer) => consumer.active);
+    if (active.length === 0 || !this.transportInstance) return [];
+    const transport = this.transportInstance;
+    const contexts = [...new Set(active.map((consumer) => consumer.meta.context))];
+    const heads = new Map(
+      await Promise.all(
+        contexts.map(async (context) => {
+          const head = await transport
+            .request(EventStoreContracts.head, { context }, { timeoutMs: 2_000 })
+            .catch(() => undefined);
+          return [context, head?.position] as const;
+        }),
+      ),
+    );
+    return active.flatMap((consumer) => {
+      const head = heads.get(consumer.meta.context);
+      const lag = head === undefined ? null : consumer.measureLag(head);
+      return lag === null ? [] : [{ consumerId: consumer.id, lag }];
+    });
   }
 
   private resources(): BundleTelemetryBatch['resources'] {

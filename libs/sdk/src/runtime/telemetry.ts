@@ -1,5 +1,6 @@
 import {
   type BundleTelemetryBatch,
+  type ConsumerLag,
   type HandlerSample,
   type InvocationCount,
   TELEMETRY_BATCH_LIMIT,
@@ -17,14 +18,20 @@ export interface TelemetryOptions {
   flushIntervalMs?: number;
 }
 
+/** At most this many consumers per resource report (the contract's bound). */
+const MAX_REPORTED_CONSUMERS = 1_000;
+
 /**
  * Handler service times and what each handler sent, sampled and published fire-and-forget in
- * batches on `evento.v1.telemetry.samples.bundle`. A lost batch costs nothing but its samples.
+ * batches on `evento.v1.telemetry.samples.bundle`, with the instance's resources and the lag of
+ * each consumer active here (what the scaler's `consumerLag` rule reads). A lost batch costs
+ * nothing but its samples.
  */
 export class Telemetry {
   private samples: HandlerSample[] = [];
   private invocations = new Map<string, InvocationCount>();
   private timer?: NodeJS.Timeout;
+  private ticking = false;
   private readonly rate: number;
   private readonly enabled: boolean;
 
@@ -33,6 +40,8 @@ export class Telemetry {
     private readonly identity: () => { bundleId: string; instanceId: string },
     private readonly transport: () => Transport | undefined,
     private readonly resources: () => BundleTelemetryBatch['resources'],
+    /** Measured at each periodic flush; may ask the event store, so it is asynchronous. */
+    private readonly consumerLags: () => Promise<ConsumerLag[]> = () => Promise.resolve([]),
   ) {
     this.enabled = options.enabled ?? true;
     this.rate = Math.min(1, Math.max(0, options.sampleRate ?? 1));
@@ -40,8 +49,21 @@ export class Telemetry {
 
   start(): void {
     if (!this.enabled || this.timer) return;
-    this.timer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? 5_000);
+    this.timer = setInterval(() => void this.tick(), this.options.flushIntervalMs ?? 5_000);
     this.timer.unref();
+  }
+
+  /** A periodic flush: the consumers' lag first, then the batch. Never two at once. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const consumers = await this.consumerLags().catch(() => undefined);
+      // Stopped meanwhile: stop() has flushed what there was.
+      if (this.timer) this.flush(consumers);
+    } finally {
+      this.ticking = false;
+    }
   }
 
   stop(): void {
@@ -79,10 +101,15 @@ export class Telemetry {
     for (const [payload, times] of scope.invoked) count.invoked[payload] = (count.invoked[payload] ?? 0) + times;
   }
 
-  flush(): void {
+  /** Publishes what was recorded since the last batch, with the resources and the given lags. */
+  flush(consumers?: ConsumerLag[]): void {
     const transport = this.transport();
     if (!this.enabled || !transport) return;
-    const batch: BundleTelemetryBatch = { ...this.identity(), resources: this.resources() };
+    const resources = this.resources();
+    if (resources && consumers && consumers.length > 0) {
+      resources.consumers = consumers.slice(0, MAX_REPORTED_CONSUMERS);
+    }
+    const batch: BundleTelemetryBatch = { ...this.identity(), resources };
     if (this.samples.length > 0) batch.samples = this.samples;
     if (this.invocations.size > 0) batch.invocations = [...this.invocations.values()];
     this.samples = [];

@@ -2,6 +2,11 @@ import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** Keys are environment-variable-like names, so every bundle runtime can map them. */
 export const CONFIGURATION_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * Keys every protocol parser refuses in a message (prototype pollution): a configuration holding
+ * one could never be delivered to the bundle, so they are refused as keys.
+ */
+export const RESERVED_CONFIGURATION_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 export const ConfigurationLimits = {
   valueLength: 16 * 1024,
   keysPerBundle: 200,
