@@ -81,6 +81,11 @@ export class AppProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.app} did not start`);
+    return this.child.pid;
+  }
+
   get signal(): NodeJS.Signals | null {
     return this.child.signalCode;
   }

@@ -1,5 +1,5 @@
 import { ErrorCode } from './errors';
-import { assertSafeJson, decodeReply, parseRequestBody } from './wire';
+import { assertJsonShape, assertSafeJson, decodeReply, parseRequestBody } from './wire';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -66,5 +66,32 @@ describe('decodeReply', () => {
     expect(decodeReply('{"error":{"code":"MADE_UP","message":"m"}}')).toMatchObject({
       error: { code: ErrorCode.INTERNAL },
     });
+  });
+});
+
+describe('assertJsonShape', () => {
+  const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+
+  it('counts keys per object, not across objects, and ignores what strings hold', () => {
+    const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i]));
+    expect(() => assertJsonShape(bytes({ a: ten, b: [ten, ten] }), { maxKeysPerObject: 10 })).not.toThrow();
+    expect(() => assertJsonShape(bytes({ ...ten, extra: 1 }), { maxKeysPerObject: 10 })).toThrow(/more than 10 keys/);
+    const tricky = { s: 'a:b,{c:[d', t: 'quote \\" and : inside', u: '\\\\' };
+    expect(() => assertJsonShape(bytes(tricky), { maxKeysPerObject: 3, maxDepth: 1, maxNodes: 3 })).not.toThrow();
+  });
+
+  it('bounds depth and values before parsing', () => {
+    expect(() => assertJsonShape(bytes('[[[[1]]]]'), { maxDepth: 3 })).toThrow(/deeper than 3/);
+    expect(() => assertJsonShape(bytes('[[[1]]]'), { maxDepth: 3 })).not.toThrow();
+    expect(() => assertJsonShape(bytes([1, 2, 3, 4]), { maxNodes: 3 })).toThrow(/more than 3 values/);
+  });
+
+  it('scans a megabyte in a few milliseconds, and refuses 95,000 keys before JSON.parse sees them', () => {
+    const huge = Object.fromEntries(Array.from({ length: 95_000 }, (_, i) => [i.toString(36), 0]));
+    const text = bytes(huge);
+    const started = performance.now();
+    expect(() => assertJsonShape(text)).toThrow(/more than 10000 keys/);
+    expect(() => parseRequestBody(text)).toThrow(/more than 10000 keys/);
+    expect(performance.now() - started).toBeLessThan(50);
   });
 });

@@ -3,14 +3,14 @@ import { type DynamicModule, type INestApplication, Logger as NestLogger } from 
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
+import { raw } from 'express';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { BaseConfig } from '../config';
 import { NatsEdge } from '../edge/nats-edge.service';
 import { HttpErrorFilter, HttpValidationPipe } from '../errors';
-import { bodyParserErrors, jsonGuard, operatorAuth } from '../http/http-guards';
+import { bodyParserErrors, jsonBody, operatorAuth } from '../http/http-guards';
 import { MetricsService, RejectedInputMetrics } from '../metrics';
 import { SUITE_VERSION } from '../system/system.message.controller';
 
@@ -46,9 +46,10 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   } else {
     logger.warn('OPERATOR_TOKEN is not set: the HTTP API is open to anyone who can reach it');
   }
-  app.use(json({ limit: JsonLimits.maxBytes }));
+  // Read raw, then parsed by the same code as NATS bodies (shape bounded before JSON.parse).
+  app.use(raw({ type: ['application/json', 'application/*+json'], limit: JsonLimits.maxBytes }));
   app.use(bodyParserErrors);
-  app.use(jsonGuard);
+  app.use(jsonBody);
   app.useGlobalPipes(new HttpValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');

@@ -1,4 +1,4 @@
-import { assertSafeJson, ErrorCode, type ErrorBody, EventoError, HTTP_STATUS_BY_CODE } from '@evento/contracts';
+import { ErrorCode, type ErrorBody, EventoError, HTTP_STATUS_BY_CODE, parseRequestBody } from '@evento/contracts';
 import type { NextFunction, Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
@@ -7,11 +7,14 @@ function send(res: Response, body: ErrorBody): void {
   res.status(HTTP_STATUS_BY_CODE[body.code]).json(body);
 }
 
-/** Refuses parsed JSON bodies that are too deep, too big in values, or carry NUL characters. */
-export function jsonGuard(req: Request, res: Response, next: NextFunction): void {
-  if (req.body === undefined) return next();
+/**
+ * Parses JSON bodies (read raw by `express.raw`) the way the NATS edge parses messages: shape
+ * bounded before parsing, then parsed, then checked (parseRequestBody). One parser for both.
+ */
+export function jsonBody(req: Request, res: Response, next: NextFunction): void {
+  if (!Buffer.isBuffer(req.body)) return next();
   try {
-    assertSafeJson(req.body);
+    req.body = parseRequestBody(req.body);
   } catch (error) {
     if (error instanceof EventoError) return send(res, error.toBody());
     throw error;

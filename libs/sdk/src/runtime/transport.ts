@@ -4,6 +4,7 @@ import {
   type EventContract,
   EventoError,
   Headers,
+  natsFailure,
   type RequestContract,
 } from '@evento/contracts';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
@@ -80,16 +81,4 @@ export class Transport {
       // Fire-and-forget: a closed or reconnecting connection loses this sample, nothing else.
     }
   }
-}
-
-function natsFailure(error: unknown, subject: string, timeout: number): EventoError {
-  const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === 'NoRespondersError' || /no responders/i.test(message)) {
-    return new EventoError(ErrorCode.UNAVAILABLE, `No one answers on ${subject}`);
-  }
-  if (name === 'TimeoutError' || /timeout/i.test(message)) {
-    return new EventoError(ErrorCode.DEADLINE_EXCEEDED, `No reply on ${subject} within ${timeout} ms`);
-  }
-  return new EventoError(ErrorCode.UNAVAILABLE, `NATS request on ${subject} failed: ${message}`);
 }
