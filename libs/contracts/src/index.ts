@@ -3,7 +3,7 @@ export * from './protocol';
 export * from './errors';
 export * from './contract';
 export * from './wire';
-export * from './json-schema';
+export * from './validation';
 export * from './system/ping.contract';
 export * from './event-store';
 export * from './registry';

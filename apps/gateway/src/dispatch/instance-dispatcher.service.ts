@@ -126,7 +126,7 @@ export class InstanceDispatcher implements OnModuleInit {
         if (error instanceof InstanceLost) throw error;
         throw translate(error, instance.instanceId, `${work.type} ${payloadOf(work)} on ${from}`);
       }
-      return await this.readReply(reply.data, outcome, from);
+      return this.readReply(reply.data, outcome, from);
     } finally {
       this.pending.delete(pending!);
       const left = this.outstandingOn(instance.instanceId) - 1;
@@ -135,7 +135,7 @@ export class InstanceDispatcher implements OnModuleInit {
     }
   }
 
-  private async readReply<T extends object>(data: Uint8Array, outcome: ClassOf<T>, from: string): Promise<T> {
+  private readReply<T extends object>(data: Uint8Array, outcome: ClassOf<T>, from: string): T {
     let envelope: unknown;
     try {
       envelope = parseRequestBody(data);

@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, ValidateBy, ValidateIf } from 'class-validator';
 import { type SnapshotBody } from '../event-store/aggregates.contract';
 import { AsReceived, EventContent, type StoredEvent } from '../event-store/events.contract';
+import { Nested } from '../validation/nested.decorator';
 
 /*
  * Work the gateway sends to one bundle instance on its requests subject
@@ -71,14 +71,12 @@ export class NewSnapshot {
 
 /** The answer to a domain command: the event, and optionally a snapshot or a deletion. */
 export class DomainCommandOutcome {
-  @ValidateNested()
-  @Type(() => EmittedEvent)
+  @Nested(() => EmittedEvent)
   event: EmittedEvent;
 
   /** The aggregate's state after the event, to store as its snapshot at the new version. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => NewSnapshot)
+  @Nested(() => NewSnapshot)
   snapshot?: NewSnapshot;
 
   /** The aggregate ends with this event: later commands find it deleted. */
@@ -91,8 +89,7 @@ export class DomainCommandOutcome {
 export class ServiceCommandOutcome {
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
-  @ValidateNested()
-  @Type(() => EmittedEvent)
+  @Nested(() => EmittedEvent)
   event?: EmittedEvent | null;
 }
 

@@ -1,5 +1,4 @@
-import { Type } from 'class-transformer';
-import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
   AsReceived,
   EVENT_ID_PATTERN,
@@ -8,6 +7,7 @@ import {
   type StoredEvent,
 } from '../event-store/events.contract';
 import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN } from '../registry/hello.contract';
+import { Nested } from '../validation/nested.decorator';
 
 const NAME_RULE = '1-200 printable characters without spaces';
 
@@ -65,8 +65,7 @@ export class SendCommandRequest {
   ignoreSnapshot?: boolean;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestSource)
+  @Nested(() => RequestSource)
   source?: RequestSource;
 }
 
@@ -97,8 +96,7 @@ export class SendQueryRequest {
   metadata?: Record<string, unknown>;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestSource)
+  @Nested(() => RequestSource)
   source?: RequestSource;
 }
 
@@ -117,8 +115,7 @@ export class PublishEventRequest extends EventContent {
   eventId?: string;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestSource)
+  @Nested(() => RequestSource)
   source?: RequestSource;
 }
 

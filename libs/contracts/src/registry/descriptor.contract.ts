@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -14,10 +13,10 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
 import { NAME_PATTERN } from '../event-store/events.contract';
 import { INSTANCE_ID_PATTERN, SESSION_ID_PATTERN } from './hello.contract';
+import { Nested } from '../validation/nested.decorator';
 
 export const COMPONENT_TYPES = [
   'aggregate',
@@ -131,8 +130,7 @@ export class ComponentDescriptor {
 
   @IsArray()
   @ArrayMaxSize(DescriptorLimits.handlersPerComponent)
-  @ValidateNested({ each: true })
-  @Type(() => HandlerDescriptor)
+  @Nested(() => HandlerDescriptor, { each: true })
   handlers: HandlerDescriptor[];
 }
 
@@ -189,14 +187,12 @@ export class BundleDescriptor {
 
   @IsArray()
   @ArrayMaxSize(DescriptorLimits.components)
-  @ValidateNested({ each: true })
-  @Type(() => ComponentDescriptor)
+  @Nested(() => ComponentDescriptor, { each: true })
   components: ComponentDescriptor[];
 
   @IsArray()
   @ArrayMaxSize(DescriptorLimits.payloads)
-  @ValidateNested({ each: true })
-  @Type(() => PayloadDescriptor)
+  @Nested(() => PayloadDescriptor, { each: true })
   payloads: PayloadDescriptor[];
 }
 
@@ -207,8 +203,7 @@ export class DiscoverRequest {
   @Matches(SESSION_ID_PATTERN, { message: 'sessionId must be the sessionId of the welcome' })
   sessionId: string;
 
-  @ValidateNested()
-  @Type(() => BundleDescriptor)
+  @Nested(() => BundleDescriptor)
   descriptor: BundleDescriptor;
 }
 

@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Nested } from '../validation/nested.decorator';
 
 /**
  * Bundle and instance ids end up as tokens of NATS subjects (the instance's own subjects), so
@@ -55,8 +55,7 @@ export class HelloRequest {
   @MaxLength(512)
   token?: string;
 
-  @ValidateNested()
-  @Type(() => InstanceLocation)
+  @Nested(() => InstanceLocation)
   location: InstanceLocation;
 }
 
