@@ -93,11 +93,7 @@ export class InstanceControl {
     this.nats.connection.publish(this.subject(target), JSON.stringify(message));
   }
 
-  private readReply<T extends object>(
-    bytes: Uint8Array,
-    replyClass: ClassOf<T>,
-    target: ControlTarget,
-  ): T {
+  private readReply<T extends object>(bytes: Uint8Array, replyClass: ClassOf<T>, target: ControlTarget): T {
     const invalid = (problem: string, problems?: unknown) =>
       new EventoError(
         ErrorCode.HANDLER_FAILED,

@@ -73,10 +73,8 @@ export function rulesOf(type: RuledClass): ClassRules {
   const known = byType.get(type);
   if (known) return known;
   const storage = getMetadataStorage();
-  const metadatas = storage.getTargetValidationMetadatas(type as unknown as new () => object, '', true, false);
-  if (metadatas.length === 0) {
-    throw new Error(`${type.name} has no class-validator rules: nothing to validate it against`);
-  }
+  const metadatas = storage.getTargetValidationMetadatas(type, '', true, false);
+  // A class without rules declares no property: any object passes, emptied (the whitelist).
   const grouped = new Map<string, ValidationMetadata[]>();
   for (const meta of metadatas) {
     if ((meta.groups?.length ?? 0) > 0 || meta.always) {
@@ -167,8 +165,9 @@ function customRule(type: RuledClass, property: string, meta: ValidationMetadata
     throw new Error(`${type.name}.${property}: a rule with ${constraints.length} constraints is not supported`);
   }
   const [constraint] = constraints;
-  if (constraint.async)
+  if (constraint.async) {
     throw new Error(`${type.name}.${property}: asynchronous rule "${constraint.name}" is not supported`);
+  }
   const name = constraint.name || meta.name || 'customValidation';
   const args = (value: unknown, object: object): ValidationArguments => ({
     targetName: type.name,
@@ -177,8 +176,7 @@ function customRule(type: RuledClass, property: string, meta: ValidationMetadata
     value,
     constraints: (meta.constraints ?? []) as unknown[],
   });
-  const validateOne = (value: unknown, object: object) =>
-    constraint.instance.validate(value, args(value, object)) as boolean | Promise<boolean>;
+  const validateOne = (value: unknown, object: object) => constraint.instance.validate(value, args(value, object));
   const check = (value: unknown, object: object): boolean => {
     if (meta.validateIf && !meta.validateIf(object, value)) return true;
     const results =
@@ -225,7 +223,7 @@ function messageOf(type: RuledClass, meta: ValidationMetadata, constraint: Const
 /** class-validator's `$constraintN`, `$value`, `$property` and `$target` tokens. */
 function replaceTokens(message: string, args: ValidationArguments): string {
   let text = message;
-  args.constraints.forEach((constraint, index) => {
+  (args.constraints as unknown[]).forEach((constraint, index) => {
     const shown = Array.isArray(constraint)
       ? constraint.join(', ')
       : typeof constraint === 'symbol'
@@ -233,7 +231,7 @@ function replaceTokens(message: string, args: ValidationArguments): string {
         : String(constraint);
     text = text.split(`$constraint${index + 1}`).join(shown);
   });
-  const value = args.value;
+  const value: unknown = args.value;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
     text = text.split('$value').join(String(value));
   }

@@ -65,7 +65,7 @@ function engine(mode: Mode, coerce: boolean): Ajv {
     schemaType: 'number',
     errors: false,
     validate: (id: number, data: unknown, _schema?: unknown, context?: { parentData?: unknown }) =>
-      ruleById(id)!.check(data, (context?.parentData ?? {}) as object),
+      ruleById(id)!.check(data, context?.parentData ?? {}),
   });
   ajv.addKeyword({
     keyword: 'validateIfCondition',
@@ -187,7 +187,7 @@ function problemsOf(errors: ErrorObject[], root: object): FieldProblem[] {
           ? path.slice(0, -1)
           : path;
       const value = valueAt(root, at);
-      add(at, { [rule.name]: rule.message(value, (valueAt(root, at.slice(0, -1)) ?? {}) as object) });
+      add(at, { [rule.name]: rule.message(value, valueAt(root, at.slice(0, -1)) ?? {}) });
       continue;
     }
     add(path, { [error.keyword]: `${path[path.length - 1] ?? 'the body'} ${error.message ?? 'is invalid'}` });

@@ -27,7 +27,7 @@ interface NestedMetadata {
 export function Nested(type: () => RuledClass, options: NestedOptions = {}): PropertyDecorator {
   const each = options.each === true;
   const validateNested = ValidateNested({ each });
-  const transformType = Type(type as () => new () => object);
+  const transformType = Type(type);
   return (target, property) => {
     if (typeof property !== 'string') throw new Error('@Nested applies to named properties only');
     validateNested(target, property);

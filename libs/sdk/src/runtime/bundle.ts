@@ -6,6 +6,7 @@ import {
   ConsumerStatusRequest,
   type BundleDescriptor,
   type BundleTelemetryBatch,
+  compileValidator,
   encodeReply,
   ErrorCode,
   type ErrorBody,
@@ -19,8 +20,6 @@ import {
   type WelcomeResponse,
 } from '@evento/contracts';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -515,11 +514,11 @@ export class EventoBundle {
       case 'configuration':
         return { data: { accepted: true } };
       case 'consumer-status': {
-        const request = await checked(ConsumerStatusRequest, body);
+        const request = checked(ConsumerStatusRequest, body);
         return { data: await this.consumerById(request.consumerId).status() };
       }
       case 'consumer-set-retry': {
-        const request = await checked(ConsumerSetRetryRequest, body);
+        const request = checked(ConsumerSetRetryRequest, body);
         const done = await this.consumerById(request.consumerId).setRetry(request.position, request.retry);
         return {
           data: {
@@ -530,7 +529,7 @@ export class EventoBundle {
         };
       }
       case 'consumer-delete-dead': {
-        const request = await checked(ConsumerDeleteDeadRequest, body);
+        const request = checked(ConsumerDeleteDeadRequest, body);
         const done = await this.consumerById(request.consumerId).deleteDead(request.position);
         return {
           data: {
@@ -541,7 +540,7 @@ export class EventoBundle {
         };
       }
       case 'consumer-replay-dead': {
-        const request = await checked(ConsumerReplayDeadRequest, body);
+        const request = checked(ConsumerReplayDeadRequest, body);
         const consumer = this.consumerById(request.consumerId);
         if (!consumer.active) {
           return {
@@ -562,7 +561,7 @@ export class EventoBundle {
         };
       }
       case 'consumer-reset': {
-        const request = await checked(ConsumerResetRequest, body);
+        const request = checked(ConsumerResetRequest, body);
         await this.consumerById(request.consumerId).reset(request.cursor);
         return { data: { consumerId: request.consumerId, done: true } };
       }
@@ -637,17 +636,9 @@ export class EventoBundle {
   }
 }
 
-async function checked<T extends object>(type: new () => T, body: unknown): Promise<T> {
-  const instance = plainToInstance(type, body);
-  const errors = await validate(instance, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new EventoError(
-      ErrorCode.VALIDATION_FAILED,
-      errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
-      errors.map((e) => ({ property: e.property, constraints: e.constraints ?? {} })),
-    );
-  }
-  return instance;
+/** A control request checked against its contract class (the suite's validation engine). */
+function checked<T extends object>(type: new () => T, body: unknown): T {
+  return compileValidator(type)(body);
 }
 
 function toErrorBody(error: unknown): ErrorBody {
