@@ -139,7 +139,10 @@ export function compileValidator<T extends object>(
     // costs what one with none does.
     const picked: Record<string, unknown> = {};
     for (const key of current.declared) {
-      if (Object.prototype.hasOwnProperty.call(body, key)) picked[key] = (body as Record<string, unknown>)[key];
+      const value = Object.prototype.hasOwnProperty.call(body, key)
+        ? (body as Record<string, unknown>)[key]
+        : undefined;
+      if (value !== undefined) picked[key] = value;
     }
     if (current.fast(picked)) return picked as T;
     current.full ??= engine('full', coerce).compile(current.schema);

@@ -92,6 +92,10 @@ describe('loadConfig', () => {
     expect(config.HTTP_HOST).toBe('127.0.0.1');
   });
 
+  it('gives each load its own initialiser values', () => {
+    expect(loadConfig(SampleConfig, {}, {}).INSTANCE_ID).not.toBe(loadConfig(SampleConfig, {}, {}).INSTANCE_ID);
+  });
+
   it('redacts the database password for display', () => {
     const config = loadConfig(SampleConfig, {}, { DATABASE_URL: 'postgres://evento:s3cret@db:5432/evento' });
     expect(config.databaseUrlRedacted).toBe('postgres://evento:***@db:5432/evento');

@@ -36,13 +36,16 @@ export function loadConfig<T extends BaseConfig>(
   const metadatas = getMetadataStorage().getTargetValidationMetadatas(configClass, '', true, false);
   const known = new Set(metadatas.map((meta) => meta.propertyName));
   const booleans = new Set(metadatas.filter((meta) => meta.name === 'isBoolean').map((meta) => meta.propertyName));
-  const raw: Record<string, unknown> = {};
+  // This load's own initialisers (not the engine's defaults, read once per class): some differ
+  // per instance, e.g. INSTANCE_ID, and several apps may load their configuration in one process.
+  const config = new configClass();
+  const raw: Record<string, unknown> = { ...config };
   for (const [key, value] of Object.entries({ ...env, ...overrides })) {
     if (value === undefined || value.trim() === '' || !known.has(key)) continue;
     raw[key] = booleans.has(key) ? booleanWord(value) : value;
   }
   try {
-    return Object.assign(new configClass(), compileValidator(configClass, { coerce: true })(raw));
+    return Object.assign(config, compileValidator(configClass, { coerce: true })(raw));
   } catch (error) {
     if (error instanceof EventoError && Array.isArray(error.details)) {
       throw new ConfigValidationError(describe(error.details as FieldProblem[]));
