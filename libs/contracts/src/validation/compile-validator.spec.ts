@@ -96,6 +96,16 @@ class Target {
   ratio?: number;
 }
 
+class TreeNode {
+  @IsString()
+  name: string;
+
+  @IsOptional()
+  @IsArray()
+  @Nested(() => TreeNode, { each: true })
+  children?: TreeNode[];
+}
+
 class Query {
   @IsOptional()
   @IsInt()
@@ -136,6 +146,20 @@ describe('compileValidator', () => {
     });
     expect(accepted).toEqual({ id: 'a1', quantity: 2, express: false, tags: [{ label: 'x' }], main: { label: 'y' } });
     expect(Object.getPrototypeOf(accepted)).toBe(Object.prototype);
+  });
+
+  it('strips and checks nested objects of the root class itself', () => {
+    const tree = compileValidator(TreeNode);
+    expect(tree({ name: 'a', x: 1, children: [{ name: 'b', y: 2, children: [] }] })).toEqual({
+      name: 'a',
+      children: [{ name: 'b', children: [] }],
+    });
+    expect(refusedBy(tree, { name: 'a', children: [{ name: 3 }] }).details).toEqual([
+      { property: 'children.0.name', constraints: { isString: 'name must be a string' } },
+    ]);
+    expect(schemasFor([TreeNode]).get(TreeNode)).toMatchObject({
+      properties: { children: { type: 'array', items: { $ref: '#' } } },
+    });
   });
 
   it('requires what is not @IsOptional, and lets optional properties be null', () => {

@@ -11,11 +11,16 @@ class Definitions {
   private readonly names = new Map<RuledClass, string>();
   private readonly taken = new Set<string>();
   readonly pending: ClassRules[] = [];
+  /** A nested property holds the root's own class. */
+  rootReferenced = false;
 
   constructor(private readonly root: RuledClass) {}
 
   refTo(type: RuledClass): string {
-    if (type === this.root) return '#';
+    if (type === this.root) {
+      this.rootReferenced = true;
+      return '#';
+    }
     let name = this.names.get(type);
     if (name === undefined) {
       name = type.name;
@@ -33,13 +38,21 @@ class Definitions {
 }
 
 /**
- * The schema the engine compiles: every rule its own subschema marked with its id (`x-rule`),
- * so a refusal is reported with the rule's own name and message; rules with no exact JSON
+ * The schemas the engine compiles. `detailed` (the refusal path): every rule its own subschema
+ * marked with its id (`x-rule`), so a refusal is reported with the rule's own name and message.
+ * Otherwise (the accept path) the exact rules of a property are folded into one subschema, so
+ * each value's type is checked once. Both accept the same bodies: rules with no exact JSON
  * Schema form run class-validator's check (`classValidatorRule`); `@ValidateIf` properties are
  * checked under an `if` that evaluates their conditions (`validateIfCondition`).
  */
-export function engineSchemaOf(type: RuledClass): JsonSchema {
-  return assemble(type, engineClassSchema);
+export function engineSchemaOf(type: RuledClass, detailed: boolean): JsonSchema {
+  const { schema, rootReferenced } = assemble(type, (rules, definitions) =>
+    engineClassSchema(rules, definitions, detailed),
+  );
+  // compileValidator copies only the declared properties of the root: no stripping left to do
+  // there, unless the root's schema also checks nested objects of its own class.
+  if (!rootReferenced) delete schema.additionalProperties;
+  return schema;
 }
 
 /**
@@ -52,7 +65,7 @@ export function engineSchemaOf(type: RuledClass): JsonSchema {
 export function schemasFor<T extends RuledClass>(types: T[]): Map<T, JsonSchema> {
   const result = new Map<T, JsonSchema>();
   for (const type of types) {
-    const schema = assemble(type, portableClassSchema);
+    const { schema } = assemble(type, portableClassSchema);
     result.set(type, { $schema: DRAFT_07, title: type.name, ...schema });
   }
   return result;
@@ -61,7 +74,7 @@ export function schemasFor<T extends RuledClass>(types: T[]): Map<T, JsonSchema>
 function assemble(
   type: RuledClass,
   classSchema: (rules: ClassRules, definitions: Definitions) => JsonSchema,
-): JsonSchema {
+): { schema: JsonSchema; rootReferenced: boolean } {
   const definitions = new Definitions(type);
   const schema = classSchema(rulesOf(type), definitions);
   const inlined: Record<string, JsonSchema> = {};
@@ -69,15 +82,15 @@ function assemble(
     inlined[definitions.nameOf(next.type)] = classSchema(next, definitions);
   }
   if (Object.keys(inlined).length > 0) schema.definitions = inlined;
-  return schema;
+  return { schema, rootReferenced: definitions.rootReferenced };
 }
 
-function engineClassSchema(rules: ClassRules, definitions: Definitions): JsonSchema {
+function engineClassSchema(rules: ClassRules, definitions: Definitions, detailed: boolean): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const guarded: JsonSchema[] = [];
   for (const property of rules.properties.values()) {
-    const checked = enginePropertySchema(property, definitions);
+    const checked = enginePropertySchema(property, definitions, detailed);
     const defaults = property.default ? { default: property.default.value } : {};
     if (property.condition) {
       properties[property.name] = defaults;
@@ -102,12 +115,15 @@ function engineClassSchema(rules: ClassRules, definitions: Definitions): JsonSch
   };
 }
 
-function enginePropertySchema(property: PropertyRules, definitions: Definitions): JsonSchema {
-  const parts = property.rules.map((rule) =>
-    rule.exact
-      ? eachOf(rule, { 'x-rule': rule.id, ...rule.exact })
-      : { 'x-rule': rule.id, classValidatorRule: rule.id },
-  );
+function enginePropertySchema(property: PropertyRules, definitions: Definitions, detailed: boolean): JsonSchema {
+  const parts: JsonSchema[] = [];
+  const folded: JsonSchema = {};
+  for (const rule of property.rules) {
+    if (!rule.exact) parts.push({ 'x-rule': rule.id, classValidatorRule: rule.id });
+    else if (detailed || rule.each) parts.push(eachOf(rule, { 'x-rule': rule.id, ...rule.exact }));
+    else merge(folded, rule.exact);
+  }
+  if (Object.keys(folded).length > 0) parts.unshift(folded);
   if (property.nested) {
     const nested = property.nested;
     const one = { allOf: [{ 'x-rule': nested.id, type: 'object' }, { $ref: definitions.refTo(nested.type()) }] };

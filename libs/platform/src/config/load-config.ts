@@ -39,7 +39,7 @@ export function loadConfig<T extends BaseConfig>(
   // This load's own initialisers (not the engine's defaults, read once per class): some differ
   // per instance, e.g. INSTANCE_ID, and several apps may load their configuration in one process.
   const config = new configClass();
-  const raw: Record<string, unknown> = { ...config };
+  const raw: Record<string, unknown> = { ...(config as object) };
   for (const [key, value] of Object.entries({ ...env, ...overrides })) {
     if (value === undefined || value.trim() === '' || !known.has(key)) continue;
     raw[key] = booleans.has(key) ? booleanWord(value) : value;
