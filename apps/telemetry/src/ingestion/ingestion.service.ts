@@ -57,9 +57,9 @@ const validators = {
 type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** An entry checked against its contract: the clean copy, or the refusal's summary. */
-function check<T>(validate: Validator<T>, raw: unknown): Checked<T> {
+function check<T>(validator: Validator<T>, raw: unknown): Checked<T> {
   try {
-    return { ok: true, value: validate(raw) };
+    return { ok: true, value: validator(raw) };
   } catch (error) {
     if (error instanceof EventoError) return { ok: false, reason: error.message };
     throw error;
