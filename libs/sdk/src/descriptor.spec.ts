@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import Ajv from 'ajv';
+import { Nested } from '@evento/contracts';
 import { buildDescriptor } from './descriptor';
 import {
   Aggregate,
@@ -33,8 +33,7 @@ class OpenAccount extends DomainCommand {
   @Max(1000)
   limit: number;
 
-  @ValidateNested()
-  @Type(() => Address)
+  @Nested(() => Address)
   address: Address;
 
   getAggregateId(): string {

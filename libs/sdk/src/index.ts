@@ -5,7 +5,7 @@ export * from './metadata';
 export * from './errors';
 export * from './gateways';
 export { buildDescriptor, type DescriptorInfo } from './descriptor';
-export { schemasFor } from '@evento/contracts';
+export { Nested, type NestedOptions, schemasFor } from '@evento/contracts';
 export {
   EventoBundle,
   type EventoBundleOptions,

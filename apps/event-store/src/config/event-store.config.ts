@@ -1,5 +1,4 @@
-import { BaseConfig, toInt } from '@evento/platform';
-import { Transform } from 'class-transformer';
+import { BaseConfig } from '@evento/platform';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { ORDERING_MODES, type OrderingMode } from '@evento/contracts';
 
@@ -15,28 +14,24 @@ export class EventStoreConfig extends BaseConfig {
   EVENT_STORE_MODE: OrderingMode = 'CPES';
 
   /** Most append requests written in one transaction (group commit). */
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(5000)
   APPEND_MAX_BATCH = 500;
 
   /** Group-commit batches one replica writes at once; the next waits in Postgres, not here. */
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(16)
   APPEND_CONCURRENT_BATCHES = 2;
 
   /** Appends that must be waiting before a batch starts beside one already being written. */
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(5000)
   APPEND_EXTRA_BATCH_MIN = 16;
 
   /** How often a waiting fetch re-reads when no notification woke it (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(5)
   @Max(5000)

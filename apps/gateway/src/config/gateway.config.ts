@@ -1,5 +1,4 @@
-import { BundleAuthConfig, emptyToUndefined, toBool, toInt } from '@evento/platform';
-import { Transform } from 'class-transformer';
+import { BundleAuthConfig } from '@evento/platform';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** Environment of the gateway app; see the configuration table in the README. */
@@ -7,40 +6,34 @@ export class GatewayConfig extends BundleAuthConfig {
   override HTTP_PORT = 3000;
 
   /** Deadline of a request that carries none (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   GATEWAY_DEFAULT_TIMEOUT_MS = 30_000;
 
   /** Longest deadline a caller may ask for; later deadlines are cut to this. */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   GATEWAY_MAX_TIMEOUT_MS = 300_000;
 
   /** Check command, query and published event bodies against their registered JSON Schemas. */
-  @Transform(toBool)
   @IsBoolean()
   GATEWAY_VALIDATE_PAYLOADS = false;
 
   /** How many times a domain command is retried after a version conflict (within its deadline). */
-  @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(10_000)
   GATEWAY_CONFLICT_RETRIES = 100;
 
   /** Answers kept for retried request ids. */
-  @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(10_000_000)
   GATEWAY_DEDUP_ENTRIES = 10_000;
 
   /** How long answers to request ids are kept, in memory and in the service request records. */
-  @Transform(toInt)
   @IsInt()
   @Min(1_000)
   @Max(86_400_000)
@@ -51,7 +44,6 @@ export class GatewayConfig extends BundleAuthConfig {
    * gateway waits for the answer while the lease is live, and runs the command once a dead
    * gateway's lease has run out.
    */
-  @Transform(toInt)
   @IsInt()
   @Min(500)
   @Max(600_000)
@@ -61,31 +53,26 @@ export class GatewayConfig extends BundleAuthConfig {
    * Requests that may wait behind the running one for one aggregate (domain commands) or one
    * lock id (service commands) on this gateway; past it a request is refused with OVERLOADED.
    */
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   GATEWAY_MAX_QUEUED_PER_KEY = 1_000;
 
   /** Reload the routing table this often even without change notifications. */
-  @Transform(toInt)
   @IsInt()
   @Min(1_000)
   @Max(3_600_000)
   GATEWAY_ROUTING_REFRESH_MS = 30_000;
 
   /** Relay handler stack traces to callers. Defaults to true in development only. */
-  @Transform((params) => toBool({ value: emptyToUndefined(params) }))
   @IsOptional()
   @IsBoolean()
   GATEWAY_EXPOSE_STACKS?: boolean;
 
   /** Send per-request timing samples to the telemetry app. */
-  @Transform(toBool)
   @IsBoolean()
   GATEWAY_TELEMETRY = true;
 
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(600_000)

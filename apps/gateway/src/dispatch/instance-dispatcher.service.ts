@@ -128,7 +128,7 @@ export class InstanceDispatcher implements OnModuleInit {
         if (error instanceof InstanceLost) throw error;
         throw translate(error, instance.instanceId, `${work.type} ${payloadOf(work)} on ${from}`, timeout);
       }
-      return await this.readReply(reply.data, outcome, from);
+      return this.readReply(reply.data, outcome, from);
     } finally {
       this.pending.delete(pending!);
       const left = this.outstandingOn(instance.instanceId) - 1;
@@ -137,7 +137,7 @@ export class InstanceDispatcher implements OnModuleInit {
     }
   }
 
-  private async readReply<T extends object>(data: Uint8Array, outcome: ClassOf<T>, from: string): Promise<T> {
+  private readReply<T extends object>(data: Uint8Array, outcome: ClassOf<T>, from: string): T {
     let envelope: unknown;
     try {
       envelope = parseRequestBody(data);
@@ -152,7 +152,7 @@ export class InstanceDispatcher implements OnModuleInit {
       if ('error' in body) throw this.relayedError(body.error, from);
       if ('data' in body) {
         try {
-          return await validateReply(outcome, body.data, from);
+          return validateReply(outcome, body.data, from);
         } catch (error) {
           if (error instanceof EventoError) throw error;
           // Whatever in a reply trips the checks themselves is still the bundle's broken reply.

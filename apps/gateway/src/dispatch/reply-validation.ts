@@ -1,29 +1,26 @@
-import { type ClassOf, ErrorCode, EventoError } from '@evento/contracts';
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { type ClassOf, compileValidator, ErrorCode, EventoError, type FieldProblem } from '@evento/contracts';
 
 /** Bundles are outside the server: their replies are checked like any other input. */
-export async function validateReply<T extends object>(cls: ClassOf<T>, value: unknown, from: string): Promise<T> {
+export function validateReply<T extends object>(cls: ClassOf<T>, value: unknown, from: string): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidReply(from, ['the reply data must be a JSON object']);
   }
-  const instance = plainToInstance(cls as new () => T, value);
-  const errors = await validate(instance, { whitelist: true, forbidUnknownValues: true });
-  if (errors.length > 0) throw invalidReply(from, flatten(errors));
-  return instance;
+  try {
+    return compileValidator(cls)(value);
+  } catch (error) {
+    if (!(error instanceof EventoError) || !Array.isArray(error.details)) throw error;
+    throw invalidReply(
+      from,
+      (error.details as FieldProblem[]).flatMap((problem) =>
+        Object.values(problem.constraints).map((message) => `${problem.property}: ${message}`),
+      ),
+    );
+  }
 }
 
 function invalidReply(from: string, problems: string[]): EventoError {
   return new EventoError(ErrorCode.HANDLER_FAILED, `${from} sent a reply that breaks the protocol`, {
     errorName: 'InvalidReply',
     problems: problems.slice(0, 20),
-  });
-}
-
-function flatten(errors: ValidationError[], path = ''): string[] {
-  return errors.flatMap((error) => {
-    const where = path ? `${path}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => `${where}: ${message}`);
-    return [...own, ...flatten(error.children ?? [], where)];
   });
 }

@@ -1,15 +1,13 @@
 import {
   assertSafeJson,
   BundleDescriptor,
+  compileValidator,
   type DiscoverPartRequest,
   type DiscoverPartResponse,
   ErrorCode,
   EventoError,
 } from '@evento/contracts';
-import { validationFailed } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { RegistryConfig } from '../config/registry.config';
 import { InstancesService } from '../instances/instances.service';
 import { CatalogService } from './catalog.service';
@@ -17,6 +15,7 @@ import { DescriptorUploadsRepository } from './descriptor-uploads.repository';
 
 /** An assembled descriptor may hold more values than one message (whose bound is 100,000). */
 const MAX_DESCRIPTOR_NODES = 2_000_000;
+const validateDescriptor = compileValidator(BundleDescriptor);
 /** A chunk must not end or start inside a surrogate pair: Postgres could not store the halves. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -70,7 +69,7 @@ export class DescriptorUploads {
       case 'stored':
         return { ...base, received: outcome.received, complete: false };
       case 'complete': {
-        const descriptor = await this.parse(outcome.text);
+        const descriptor = this.parse(outcome.text);
         const result = await this.catalog.discover({
           instanceId: request.instanceId,
           sessionId: request.sessionId,
@@ -82,7 +81,7 @@ export class DescriptorUploads {
   }
 
   /** The same limits and rules as a descriptor sent whole, but a larger size and value count. */
-  private async parse(text: string): Promise<BundleDescriptor> {
+  private parse(text: string): BundleDescriptor {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -93,20 +92,16 @@ export class DescriptorUploads {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new EventoError(ErrorCode.VALIDATION_FAILED, 'The assembled descriptor must be a JSON object');
     }
-    const descriptor = plainToInstance(BundleDescriptor, parsed);
-    const errors = await validate(descriptor, {
-      whitelist: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-    });
-    if (errors.length > 0) {
-      const failure = validationFailed(errors);
+    try {
+      return validateDescriptor(parsed);
+    } catch (error) {
+      if (!(error instanceof EventoError) || !Array.isArray(error.details)) throw error;
       // Same paths as a descriptor sent whole: `descriptor.components.0.name`.
-      const details = Array.isArray(failure.details)
-        ? (failure.details as Array<{ property: string }>).map((p) => ({ ...p, property: `descriptor.${p.property}` }))
-        : failure.details;
-      throw new EventoError(ErrorCode.VALIDATION_FAILED, failure.message, details);
+      const details = (error.details as Array<{ property: string }>).map((p) => ({
+        ...p,
+        property: `descriptor.${p.property}`,
+      }));
+      throw new EventoError(ErrorCode.VALIDATION_FAILED, error.message, details);
     }
-    return descriptor;
   }
 }

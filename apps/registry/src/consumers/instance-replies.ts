@@ -1,5 +1,4 @@
-import { CONSUMER_COMPONENT_TYPES, isPosition, MAX_VERSION, NAME_PATTERN } from '@evento/contracts';
-import { Type } from 'class-transformer';
+import { CONSUMER_COMPONENT_TYPES, isPosition, MAX_VERSION, NAME_PATTERN, Nested } from '@evento/contracts';
 import {
   ArrayMaxSize,
   IsArray,
@@ -14,7 +13,6 @@ import {
   Min,
   ValidateBy,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
 
 /*
@@ -118,15 +116,13 @@ export class ConsumerStatusReply {
   replaying: boolean;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RetryingReply)
+  @Nested(() => RetryingReply)
   retrying: RetryingReply | null;
 
   /** Bounded so the relayed answer stays well inside one NATS message and one HTTP response. */
   @IsArray()
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => DeadEventReply)
+  @Nested(() => DeadEventReply, { each: true })
   deadEvents: DeadEventReply[];
 }
 

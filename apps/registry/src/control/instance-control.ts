@@ -1,9 +1,11 @@
 import {
   type ClassOf,
+  compileValidator,
   type ConfigurationMessage,
   type ControlRequest,
   ErrorCode,
   EventoError,
+  type FieldProblem,
   Headers,
   instanceSubjects,
   isErrorBody,
@@ -12,8 +14,6 @@ import {
 import { BaseConfig, NatsConnectionService } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 
 /** An instance's error message is relayed, but never a huge one. */
@@ -93,11 +93,7 @@ export class InstanceControl {
     this.nats.connection.publish(this.subject(target), JSON.stringify(message));
   }
 
-  private async readReply<T extends object>(
-    bytes: Uint8Array,
-    replyClass: ClassOf<T>,
-    target: ControlTarget,
-  ): Promise<T> {
+  private readReply<T extends object>(bytes: Uint8Array, replyClass: ClassOf<T>, target: ControlTarget): T {
     const invalid = (problem: string, problems?: unknown) =>
       new EventoError(
         ErrorCode.HANDLER_FAILED,
@@ -129,19 +125,19 @@ export class InstanceControl {
     if (!('data' in reply) || typeof reply.data !== 'object' || reply.data === null || Array.isArray(reply.data)) {
       throw invalid('neither {data: object} nor {error}');
     }
-    const data = plainToInstance(replyClass as new () => T, reply.data);
-    const errors = await validate(data, { whitelist: true, forbidUnknownValues: true });
-    if (errors.length > 0) {
-      const problems = errors.slice(0, 20).map((e) => ({ property: e.property, constraints: e.constraints ?? {} }));
+    try {
+      return compileValidator(replyClass)(reply.data);
+    } catch (error) {
+      if (!(error instanceof EventoError) || !Array.isArray(error.details)) throw error;
+      const problems = (error.details as FieldProblem[]).slice(0, 20);
       throw invalid(
-        errors
-          .map((e) => e.property)
+        problems
+          .map((problem) => problem.property)
           .slice(0, 5)
           .join(', ') || 'invalid fields',
         problems,
       );
     }
-    return data;
   }
 }
 

@@ -1,5 +1,4 @@
-import { BundleAuthConfig, emptyToUndefined, parseBundleTokens, toInt } from '@evento/platform';
-import { Transform } from 'class-transformer';
+import { BundleAuthConfig, parseBundleTokens } from '@evento/platform';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
@@ -10,21 +9,18 @@ export class ScalerConfig extends BundleAuthConfig {
   override HTTP_PORT = 3004;
 
   /** How often the active scaler looks at every enabled policy (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(60_000)
   SCALER_TICK_MS = 1_000;
 
   /** How often a standby tries to become the active scaler (milliseconds): the failover time. */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(60_000)
   SCALER_LEADER_POLL_MS = 1_000;
 
   /** How long a suffering or bored signal counts (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(500)
   @Max(3_600_000)
@@ -34,14 +30,12 @@ export class ScalerConfig extends BundleAuthConfig {
    * Directory of the deploy scripts policies may name; a policy names a file in it, never a
    * path of its own. Unset: the `script` actuator is refused.
    */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   @Matches(/^\//, { message: 'DEPLOY_SCRIPT_DIR must be an absolute path' })
   DEPLOY_SCRIPT_DIR?: string;
 
   /** A deploy script that runs longer is killed and its start counts as failed (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(600_000)
@@ -51,35 +45,30 @@ export class ScalerConfig extends BundleAuthConfig {
    * Lifetime of the short-lived token a deploy script gets instead of the bundle's static token
    * (milliseconds). Instances say hello and call the gateway with it, so it must outlive them.
    */
-  @Transform(toInt)
   @IsInt()
   @Min(10_000)
   @Max(2_592_000_000)
   DEPLOY_SCRIPT_TOKEN_TTL_MS = 86_400_000;
 
   /** Bytes of a deploy script's stdout and stderr kept in the decision log. */
-  @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(1_048_576)
   DEPLOY_SCRIPT_OUTPUT_BYTES = 16_384;
 
   /** First back-off after a failed actuator call; it doubles per failure in a row (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   ACTUATOR_RETRY_BASE_MS = 2_000;
 
   /** Longest back-off between actuator attempts (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(86_400_000)
   ACTUATOR_RETRY_MAX_MS = 300_000;
 
   /** Timeout of each Kubernetes API call (milliseconds). */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(120_000)
@@ -89,7 +78,6 @@ export class ScalerConfig extends BundleAuthConfig {
    * Kubeconfig file for the `kubernetes` actuator. Unset: the pod's service account when running
    * in a cluster, else the usual kubeconfig lookup.
    */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   KUBECONFIG?: string;

@@ -1,9 +1,18 @@
 import {
   BUNDLE_ID_PATTERN,
+  BundleTelemetryEnvelope,
+  compileValidator,
+  EventoError,
+  GatewaySample,
+  GatewayTelemetryEnvelope,
+  HandlerSample,
   INSTANCE_ID_PATTERN,
+  InvocationCount,
   NAME_PATTERN,
   parseRequestBody,
+  ResourceReport,
   TelemetryContracts,
+  type Validator,
 } from '@evento/contracts';
 import { MetricsService, NatsConnectionService } from '@evento/platform';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
@@ -13,14 +22,6 @@ import { queueGroupOf } from '@evento/platform';
 import { TelemetryConfig } from '../config/telemetry.config';
 import { HandlerMetrics } from '../metrics/handler-metrics';
 import { RollupFlusher } from '../storage/rollup.flusher';
-import {
-  checkBundleEnvelope,
-  checkGatewayEnvelope,
-  checkGatewaySample,
-  checkHandlerSample,
-  checkInvocationCount,
-  checkResourceReport,
-} from './fast-validate';
 import { SenderLimiter } from './sender-limiter';
 
 export const REFUSAL_REASONS = ['malformed', 'rate-limited', 'out-of-window', 'series-limit'] as const;
@@ -38,6 +39,31 @@ export interface SenderStats {
   accepted: number;
   refused: Record<RefusalReason, number>;
   lastSeen: string;
+}
+
+/**
+ * The contracts' rules, compiled once. A batch's envelope is checked once, then each entry on
+ * its own, so a bad entry is counted and the rest of its batch kept.
+ */
+const validators = {
+  bundleEnvelope: compileValidator(BundleTelemetryEnvelope),
+  gatewayEnvelope: compileValidator(GatewayTelemetryEnvelope),
+  handlerSample: compileValidator(HandlerSample),
+  invocation: compileValidator(InvocationCount),
+  resources: compileValidator(ResourceReport),
+  gatewaySample: compileValidator(GatewaySample),
+};
+
+type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** An entry checked against its contract: the clean copy, or the refusal's summary. */
+function check<T>(validator: Validator<T>, raw: unknown): Checked<T> {
+  try {
+    return { ok: true, value: validator(raw) };
+  } catch (error) {
+    if (error instanceof EventoError) return { ok: false, reason: error.message };
+    throw error;
+  }
 }
 
 const emptyRefusals = (): Record<RefusalReason, number> => ({
@@ -127,9 +153,15 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
       (Array.isArray(body.invocations) ? body.invocations.length : 0) +
       (body.resources !== undefined ? 1 : 0);
     if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
-    const envelope = checkBundleEnvelope(body);
+    const envelope = check(validators.bundleEnvelope, body);
     if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
-    const batch = envelope.value;
+    const batch = {
+      bundleId: envelope.value.bundleId,
+      instanceId: envelope.value.instanceId,
+      samples: envelope.value.samples ?? [],
+      invocations: envelope.value.invocations ?? [],
+      resources: envelope.value.resources ?? undefined,
+    };
 
     const buffer = this.flusher.buffer;
     const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
@@ -139,7 +171,7 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     };
     let handlerSamples = 0;
     for (const raw of batch.samples) {
-      const checked = checkHandlerSample(raw);
+      const checked = check(validators.handlerSample, raw);
       if (!checked.ok) {
         malformed(checked.reason);
         continue;
@@ -161,7 +193,7 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     if (handlerSamples > 0) this.received.inc({ kind: 'handler' }, handlerSamples);
     let invocations = 0;
     for (const raw of batch.invocations) {
-      const checked = checkInvocationCount(raw);
+      const checked = check(validators.invocation, raw);
       if (!checked.ok || !this.validInvoked(checked.value.invoked)) {
         malformed(checked.ok ? 'invoked must map at most 1000 payload names to counts' : checked.reason);
         continue;
@@ -173,7 +205,7 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     if (invocations > 0) this.received.inc({ kind: 'invocation' }, invocations);
     tally.accepted = handlerSamples + invocations;
     if (batch.resources !== undefined) {
-      const checked = checkResourceReport(batch.resources);
+      const checked = check(validators.resources, batch.resources);
       if (!checked.ok) malformed(checked.reason);
       else if (
         buffer.addResource({
@@ -196,11 +228,11 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     if (!body) return this.refuse(sender, 'malformed', 1, 'body is not a JSON object');
     const entries = Array.isArray(body.samples) ? body.samples.length : 0;
     if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
-    const envelope = checkGatewayEnvelope(body);
+    const envelope = check(validators.gatewayEnvelope, body);
     if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
     const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
     for (const raw of envelope.value.samples) {
-      const checked = checkGatewaySample(raw);
+      const checked = check(validators.gatewaySample, raw);
       if (!checked.ok) {
         tally.malformed += 1;
         tally.reason ??= checked.reason;

@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
-import { DomainCommand, DomainEvent, Query, View } from '@evento/sdk';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { DomainCommand, DomainEvent, Nested, Query, View } from '@evento/sdk';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ID_MESSAGE = 'must be 1-64 of A-Z a-z 0-9 _ -';
@@ -156,8 +144,7 @@ export class TodoListView extends View {
   owner: string;
 
   @ApiProperty({ type: [TodoItemView] })
-  @ValidateNested({ each: true })
-  @Type(() => TodoItemView)
+  @Nested(() => TodoItemView, { each: true })
   items: TodoItemView[];
 
   @ApiProperty()

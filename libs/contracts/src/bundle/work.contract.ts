@@ -1,16 +1,7 @@
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDefined,
-  IsIn,
-  IsObject,
-  IsOptional,
-  ValidateBy,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsObject, IsOptional, ValidateBy, ValidateIf } from 'class-validator';
 import { type SnapshotBody } from '../event-store/aggregates.contract';
 import { AsReceived, EventContent, type StoredEvent } from '../event-store/events.contract';
+import { Nested } from '../validation/nested.decorator';
 
 /*
  * Work the gateway sends to one bundle instance on its requests subject
@@ -84,14 +75,12 @@ export class DomainCommandOutcome {
   // ValidateNested alone lets a missing value through: the event is what the command decided.
   @IsDefined({ message: 'event is required: a domain command decides one event' })
   @IsObject({ message: 'event must be an object' })
-  @ValidateNested()
-  @Type(() => EmittedEvent)
+  @Nested(() => EmittedEvent)
   event: EmittedEvent;
 
   /** The aggregate's state after the event, to store as its snapshot at the new version. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => NewSnapshot)
+  @Nested(() => NewSnapshot)
   snapshot?: NewSnapshot;
 
   /** The aggregate ends with this event: later commands find it deleted. */
@@ -105,8 +94,7 @@ export class ServiceCommandOutcome {
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
   @IsObject({ message: 'event must be an object or null' })
-  @ValidateNested()
-  @Type(() => EmittedEvent)
+  @Nested(() => EmittedEvent)
   event?: EmittedEvent | null;
 }
 

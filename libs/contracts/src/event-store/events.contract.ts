@@ -13,9 +13,8 @@ import {
   Min,
   ValidateBy,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
-import { JSONSchema } from 'class-validator-jsonschema';
+import { Nested } from '../validation/nested.decorator';
 
 /** Names of aggregates, contexts and events: printable, no spaces, bounded. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}$/;
@@ -41,8 +40,9 @@ class OpaqueJson {}
 
 /**
  * A free-form JSON object (payload, metadata, snapshot state) kept exactly as received. The
- * validation pipe's plainToInstance would rebuild it and silently drop every key named like an
- * Object.prototype member (`constructor`, `toString`, `valueOf`, `__proto__`, ...), at any depth.
+ * validation engine never rebuilds bodies, but class-transformer's plainToInstance (in code that
+ * instantiates these classes) would, and silently drop every key named like an Object.prototype
+ * member (`constructor`, `toString`, `valueOf`, `__proto__`, ...), at any depth.
  */
 export function AsReceived(): PropertyDecorator {
   const opaque = Type(() => OpaqueJson);
@@ -102,15 +102,12 @@ export class AppendRequest {
       defaultMessage: () => `expectedVersion must be an integer from 0 to ${MAX_VERSION}, "any" or "none"`,
     },
   })
-  // The same rule for schema-compiled validators (see schemasFor).
-  @JSONSchema(() => ({ oneOf: [{ type: 'integer', minimum: 0, maximum: MAX_VERSION }, { enum: ['any', 'none'] }] }))
   expectedVersion?: ExpectedVersion;
 
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => NewEvent)
+  @Nested(() => NewEvent, { each: true })
   events: NewEvent[];
 }
 

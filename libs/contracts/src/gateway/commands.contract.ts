@@ -1,16 +1,4 @@
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   AsReceived,
   EVENT_ID_PATTERN,
@@ -20,6 +8,7 @@ import {
   type StoredEvent,
 } from '../event-store/events.contract';
 import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN } from '../registry/hello.contract';
+import { Nested } from '../validation/nested.decorator';
 
 const NAME_RULE = '1-200 printable characters without spaces';
 
@@ -92,8 +81,7 @@ export class SendCommandRequest {
   ignoreSnapshot?: boolean;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestSource)
+  @Nested(() => RequestSource)
   source?: RequestSource;
 }
 
@@ -124,8 +112,7 @@ export class SendQueryRequest {
   metadata?: Record<string, unknown>;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestSource)
+  @Nested(() => RequestSource)
   source?: RequestSource;
 }
 
@@ -144,8 +131,7 @@ export class PublishEventRequest extends EventContent {
   eventId?: string;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RequestSource)
+  @Nested(() => RequestSource)
   source?: RequestSource;
 }
 

@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -11,10 +10,10 @@ import {
   Max,
   Min,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
 import { MAX_VERSION, NAME_PATTERN } from '../event-store/events.contract';
 import { SessionRequest } from './instances.contract';
+import { Nested } from '../validation/nested.decorator';
 
 export const CONSUMER_COMPONENT_TYPES = ['projector', 'saga', 'observer'] as const;
 export type ConsumerComponentType = (typeof CONSUMER_COMPONENT_TYPES)[number];
@@ -65,8 +64,7 @@ export class ConsumerReport {
 export class ReportConsumersRequest extends SessionRequest {
   @IsArray()
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => ConsumerReport)
+  @Nested(() => ConsumerReport, { each: true })
   consumers: ConsumerReport[];
 }
 

@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -15,10 +14,10 @@ import {
   MaxLength,
   Min,
   MinLength,
-  ValidateNested,
 } from 'class-validator';
 import { NAME_PATTERN } from '../event-store/events.contract';
 import { INSTANCE_ID_PATTERN, SESSION_ID_PATTERN } from './hello.contract';
+import { Nested } from '../validation/nested.decorator';
 
 export const COMPONENT_TYPES = [
   'aggregate',
@@ -138,8 +137,7 @@ export class ComponentDescriptor {
 
   @IsArray()
   @ArrayMaxSize(DescriptorLimits.handlersPerComponent)
-  @ValidateNested({ each: true })
-  @Type(() => HandlerDescriptor)
+  @Nested(() => HandlerDescriptor, { each: true })
   handlers: HandlerDescriptor[];
 }
 
@@ -208,14 +206,12 @@ export class BundleDescriptor {
 
   @IsArray()
   @ArrayMaxSize(DescriptorLimits.components)
-  @ValidateNested({ each: true })
-  @Type(() => ComponentDescriptor)
+  @Nested(() => ComponentDescriptor, { each: true })
   components: ComponentDescriptor[];
 
   @IsArray()
   @ArrayMaxSize(DescriptorLimits.payloads)
-  @ValidateNested({ each: true })
-  @Type(() => PayloadDescriptor)
+  @Nested(() => PayloadDescriptor, { each: true })
   payloads: PayloadDescriptor[];
 }
 
@@ -228,8 +224,7 @@ export class DiscoverRequest {
 
   // @ValidateNested alone lets an absent object through (class-validator skips it).
   @IsDefined()
-  @ValidateNested()
-  @Type(() => BundleDescriptor)
+  @Nested(() => BundleDescriptor)
   descriptor: BundleDescriptor;
 }
 

@@ -1,16 +1,5 @@
-import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Nested } from '../validation/nested.decorator';
 
 /**
  * Bundle and instance ids end up as tokens of NATS subjects (the instance's own subjects), so
@@ -68,8 +57,7 @@ export class HelloRequest {
 
   // @ValidateNested alone lets an absent object through (class-validator skips it).
   @IsDefined()
-  @ValidateNested()
-  @Type(() => InstanceLocation)
+  @Nested(() => InstanceLocation)
   location: InstanceLocation;
 }
 

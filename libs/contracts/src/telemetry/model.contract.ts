@@ -1,18 +1,7 @@
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { NAME_PATTERN } from '../event-store/events.contract';
 import { BUNDLE_ID_PATTERN } from '../registry/hello.contract';
+import { Nested } from '../validation/nested.decorator';
 
 /** Requests per second arriving from outside at one entry point (a payload). */
 export class EntryArrival {
@@ -40,8 +29,7 @@ export class AnalyseRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => EntryArrival)
+  @Nested(() => EntryArrival, { each: true })
   arrivals: EntryArrival[];
 
   /** Utilisation each bundle should stay under when sizing it (default 0.7). */
@@ -61,8 +49,7 @@ export class AnalyseRequest {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => BundleInstances)
+  @Nested(() => BundleInstances, { each: true })
   instances?: BundleInstances[];
 
   /** Gateway instances to assume instead of those seen sending samples in the last 5 minutes. */

@@ -1,19 +1,7 @@
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsObject,
-  IsOptional,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, Matches, Max, Min } from 'class-validator';
 import { NAME_PATTERN } from '../event-store/events.contract';
 import { BUNDLE_ID_PATTERN, INSTANCE_ID_PATTERN } from '../registry/hello.contract';
+import { Nested } from '../validation/nested.decorator';
 
 const NAME_RULE = '1-200 printable characters without spaces';
 
@@ -104,13 +92,15 @@ export class ResourceReport {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => ConsumerLag)
+  @Nested(() => ConsumerLag, { each: true })
   consumers?: ConsumerLag[];
 }
 
-/** What a bundle instance sends, fire-and-forget, every few seconds. */
-export class BundleTelemetryBatch {
+/**
+ * A bundle batch's own fields, its entry lists checked for shape only. Telemetry checks the
+ * envelope once and each entry on its own, so one bad entry costs only itself.
+ */
+export class BundleTelemetryEnvelope {
   @Matches(BUNDLE_ID_PATTERN, { message: 'bundleId must be a bundle id' })
   bundleId: string;
 
@@ -120,21 +110,28 @@ export class BundleTelemetryBatch {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(TELEMETRY_BATCH_LIMIT)
-  @ValidateNested({ each: true })
-  @Type(() => HandlerSample)
-  samples?: HandlerSample[];
+  samples?: unknown[];
 
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(TELEMETRY_BATCH_LIMIT)
-  @ValidateNested({ each: true })
-  @Type(() => InvocationCount)
-  invocations?: InvocationCount[];
+  invocations?: unknown[];
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ResourceReport)
-  resources?: ResourceReport;
+  @IsObject()
+  resources?: object;
+}
+
+/** What a bundle instance sends, fire-and-forget, every few seconds. */
+export class BundleTelemetryBatch extends BundleTelemetryEnvelope {
+  @Nested(() => HandlerSample, { each: true })
+  declare samples?: HandlerSample[];
+
+  @Nested(() => InvocationCount, { each: true })
+  declare invocations?: InvocationCount[];
+
+  @Nested(() => ResourceReport)
+  declare resources?: ResourceReport;
 }
 
 export const GATEWAY_WORK_KINDS = ['domain-command', 'service-command', 'query', 'publish'] as const;
@@ -196,13 +193,17 @@ export class GatewaySample {
   events?: string[];
 }
 
-export class GatewayTelemetryBatch {
+/** A gateway batch's own fields, its samples checked for shape only (see BundleTelemetryEnvelope). */
+export class GatewayTelemetryEnvelope {
   @Matches(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'gatewayInstanceId must be an instance id' })
   gatewayInstanceId: string;
 
   @IsArray()
   @ArrayMaxSize(TELEMETRY_BATCH_LIMIT)
-  @ValidateNested({ each: true })
-  @Type(() => GatewaySample)
-  samples: GatewaySample[];
+  samples: unknown[];
+}
+
+export class GatewayTelemetryBatch extends GatewayTelemetryEnvelope {
+  @Nested(() => GatewaySample, { each: true })
+  declare samples: GatewaySample[];
 }

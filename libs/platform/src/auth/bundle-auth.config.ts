@@ -1,6 +1,5 @@
-import { Transform } from 'class-transformer';
 import { IsString, Matches, ValidateIf } from 'class-validator';
-import { BaseConfig, emptyToUndefined } from '../config/base.config';
+import { BaseConfig } from '../config/base.config';
 import { BUNDLE_TOKENS_PATTERN } from './bundle-tokens';
 
 /** Settings of the apps that bundles talk to and that must know who they are (registry, gateway). */
@@ -9,7 +8,6 @@ export class BundleAuthConfig extends BaseConfig {
    * Secret every bundle may present (unless BUNDLE_TOKENS has its own entry). In production one
    * of the two is required: bundles always authenticate there.
    */
-  @Transform(emptyToUndefined)
   @ValidateIf(
     (config: BundleAuthConfig) =>
       config.BUNDLE_TOKEN !== undefined || (config.NODE_ENV === 'production' && config.BUNDLE_TOKENS === undefined),
@@ -19,7 +17,6 @@ export class BundleAuthConfig extends BaseConfig {
   BUNDLE_TOKEN?: string;
 
   /** Secret per bundle: `bundleA=token1,bundleB=token2`. */
-  @Transform(emptyToUndefined)
   @ValidateIf((config: BundleAuthConfig) => config.BUNDLE_TOKENS !== undefined)
   @Matches(BUNDLE_TOKENS_PATTERN, {
     message: 'BUNDLE_TOKENS must be bundleId=token pairs separated by commas, each token 16-512 characters',

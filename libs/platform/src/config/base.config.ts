@@ -1,4 +1,3 @@
-import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -16,18 +15,6 @@ import { randomBytes } from 'node:crypto';
 
 export const PROFILES = ['development', 'test', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
-
-/** Environment values are strings: these turn them into what the rules check. */
-export const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-export const toBool = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  return value;
-};
-export const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 
 /** Variables whose values are secrets: never logged, never returned. */
 export const SECRET_VARIABLES = [
@@ -53,7 +40,6 @@ export class BaseConfig {
   @IsNotEmpty()
   HTTP_HOST = '127.0.0.1';
 
-  @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -65,17 +51,14 @@ export class BaseConfig {
   })
   NATS_URL = 'nats://127.0.0.1:4222';
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   NATS_USER?: string;
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   NATS_PASSWORD?: string;
 
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   NATS_TOKEN?: string;
@@ -85,7 +68,6 @@ export class BaseConfig {
    * suites or test runs can share one NATS without seeing each other's messages. Bundles use
    * the same prefix. Unset: no prefix.
    */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^[a-z0-9-]{1,64}(\.[a-z0-9-]{1,64}){0,3}$/, {
     message: 'NATS_SUBJECT_PREFIX must be dot-separated tokens of a-z 0-9 -',
@@ -97,14 +79,12 @@ export class BaseConfig {
   })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/evento';
 
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(200)
   DATABASE_POOL_SIZE = 10;
 
   /** Create the database at boot when it does not exist (needs the CREATEDB privilege). */
-  @Transform(toBool)
   @IsBoolean()
   DATABASE_CREATE = true;
 
@@ -112,20 +92,17 @@ export class BaseConfig {
   LOG_LEVEL = 'info';
 
   /** `pretty` for people, `json` for log collectors. Defaults to pretty in development. */
-  @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
   /** How long SIGTERM may take: stop intake, finish in-flight work, close connections. */
-  @Transform(toInt)
   @IsInt()
   @Min(100)
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
   /** Timeout of each dependency check behind /health/ready. */
-  @Transform(toInt)
   @IsInt()
   @Min(50)
   @Max(60_000)
@@ -140,14 +117,12 @@ export class BaseConfig {
    * Bearer token operators send to every HTTP endpoint but the health checks.
    * Required in production; when unset elsewhere the HTTP API is open (a warning is logged).
    */
-  @Transform(emptyToUndefined)
   @ValidateIf((config: BaseConfig) => config.NODE_ENV === 'production' || config.OPERATOR_TOKEN !== undefined)
   @IsString({ message: 'OPERATOR_TOKEN is required when NODE_ENV=production' })
   @Matches(/^\S{16,}$/, { message: 'OPERATOR_TOKEN must be at least 16 characters without spaces' })
   OPERATOR_TOKEN?: string;
 
   /** Serve Swagger UI without the operator token. Defaults to true outside production. */
-  @Transform((params) => toBool({ value: emptyToUndefined(params) }))
   @IsOptional()
   @IsBoolean()
   DOCS_PUBLIC?: boolean;

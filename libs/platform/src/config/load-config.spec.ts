@@ -1,15 +1,17 @@
-import { IsInt, Min } from 'class-validator';
-import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Min } from 'class-validator';
 import { BaseConfig } from './base.config';
 import { ConfigValidationError, loadConfig } from './load-config';
 
 class SampleConfig extends BaseConfig {
   override HTTP_PORT = 3999;
 
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
   @IsInt()
   @Min(1)
   SAMPLE_LIMIT = 5;
+
+  @IsOptional()
+  @IsBoolean()
+  SAMPLE_FLAG?: boolean;
 }
 
 describe('loadConfig', () => {
@@ -43,6 +45,11 @@ describe('loadConfig', () => {
     expect(config.DATABASE_CREATE).toBe(false);
     expect(config.natsServers).toEqual(['nats://a:4222', 'nats://b:4222']);
     expect(config).not.toHaveProperty('PATH');
+    expect(config).toBeInstanceOf(SampleConfig);
+    expect(loadConfig(SampleConfig, {}, { SAMPLE_FLAG: ' Yes ', DATABASE_CREATE: 'off' })).toMatchObject({
+      SAMPLE_FLAG: true,
+      DATABASE_CREATE: false,
+    });
   });
 
   it('lists every problem at once', () => {
@@ -55,6 +62,13 @@ describe('loadConfig', () => {
     expect(caught).toBeInstanceOf(ConfigValidationError);
     const problems = (caught as ConfigValidationError).problems.join('\n');
     for (const name of ['HTTP_PORT', 'SAMPLE_LIMIT', 'NATS_URL', 'NODE_ENV']) expect(problems).toContain(name);
+    expect((caught as ConfigValidationError).problems).toEqual(
+      expect.arrayContaining([
+        'HTTP_PORT must be an integer number',
+        'SAMPLE_LIMIT must not be less than 1',
+        'NATS_URL must be one or more nats:// URLs separated by commas',
+      ]),
+    );
   });
 
   it('requires an operator token in production and never echoes secrets', () => {
@@ -72,9 +86,14 @@ describe('loadConfig', () => {
   });
 
   it('treats empty optional values as unset', () => {
-    const config = loadConfig(SampleConfig, {}, { DOCS_PUBLIC: '', LOG_FORMAT: '', NATS_TOKEN: '' });
+    const config = loadConfig(SampleConfig, {}, { DOCS_PUBLIC: '', LOG_FORMAT: '', NATS_TOKEN: '', HTTP_HOST: ' ' });
     expect(config.DOCS_PUBLIC).toBeUndefined();
     expect(config.NATS_TOKEN).toBeUndefined();
+    expect(config.HTTP_HOST).toBe('127.0.0.1');
+  });
+
+  it('gives each load its own initialiser values', () => {
+    expect(loadConfig(SampleConfig, {}, {}).INSTANCE_ID).not.toBe(loadConfig(SampleConfig, {}, {}).INSTANCE_ID);
   });
 
   it('redacts the database password for display', () => {

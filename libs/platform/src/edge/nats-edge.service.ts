@@ -1,11 +1,18 @@
-import { type AppName, ErrorCode, EventoError, Headers, parseRequestBody } from '@evento/contracts';
+import {
+  type AppName,
+  compileValidator,
+  ErrorCode,
+  EventoError,
+  Headers,
+  parseRequestBody,
+  type Validator,
+} from '@evento/contracts';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { PinoLogger } from 'nestjs-pino';
 import type { Counter } from 'prom-client';
 import { BaseConfig } from '../config';
-import { compileContractValidator, type ContractValidator } from '../errors/contract-validator';
 import { notAnObject, toErrorBody } from '../errors/to-error-body';
 import { correlationIdFrom } from '../logging/logging.module';
 import { MetricsService } from '../metrics/metrics.service';
@@ -32,7 +39,7 @@ interface Route {
   kind: 'request' | 'event';
   where: string;
   fanOut: boolean;
-  validate: ContractValidator<object>;
+  validate: Validator<object>;
   handle: (body: object, message: InboundMessage) => unknown;
 }
 
@@ -95,7 +102,7 @@ export class NatsEdge implements BeforeApplicationShutdown {
           kind: contract.kind,
           where,
           fanOut: options.fanOut === true,
-          validate: compileContractValidator(contract.kind === 'request' ? contract.request : contract.body),
+          validate: compileValidator(contract.kind === 'request' ? contract.request : contract.body),
           handle: (method as Route['handle']).bind(instance),
         });
       }

@@ -1,5 +1,5 @@
 import { type ErrorBody, ErrorCode, EventoError, type ErrorCode as Code } from '@evento/contracts';
-import { HttpException, type Logger, type ValidationError } from '@nestjs/common';
+import { HttpException, type Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 const CODE_BY_HTTP_STATUS: Record<number, Code> = {
@@ -27,29 +27,6 @@ export function toErrorBody(exception: unknown, logger: Pick<Logger, 'error'>): 
   const error = exception instanceof Error ? exception : new Error(String(exception));
   logger.error({ err: error, errorId }, `Unexpected error ${errorId}: ${error.message}`);
   return { code: ErrorCode.INTERNAL, message: 'Internal error', errorId };
-}
-
-export interface FieldProblem {
-  property: string;
-  constraints: Record<string, string>;
-}
-
-/** Flattens class-validator's tree into `a.b.c` paths with their broken rules. */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
-  return errors.flatMap((error) => {
-    const property = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ property, constraints: error.constraints }] : [];
-    return own.concat(flattenValidationErrors(error.children ?? [], property));
-  });
-}
-
-export function validationFailed(errors: ValidationError[]): EventoError {
-  const problems = flattenValidationErrors(errors);
-  const summary = problems
-    .flatMap((p) => Object.values(p.constraints))
-    .slice(0, 5)
-    .join('; ');
-  return new EventoError(ErrorCode.VALIDATION_FAILED, summary || 'Invalid request', problems);
 }
 
 /** Refuses a body that is not a JSON object where a contract class is expected. */

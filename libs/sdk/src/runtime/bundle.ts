@@ -8,6 +8,7 @@ import {
   ConsumerStatusRequest,
   type BundleDescriptor,
   type BundleTelemetryBatch,
+  compileValidator,
   encodeReply,
   ErrorCode,
   type ErrorBody,
@@ -22,8 +23,6 @@ import {
   type WelcomeResponse,
 } from '@evento/contracts';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -402,11 +401,11 @@ export class EventoBundle {
         this.checkWelcomeSubjects(this.welcome);
         if (this.welcome.configuration) {
           // A configuration the bundle cannot read must not keep it out of the cluster.
-          await this.applyConfiguration({
-            type: 'configuration',
-            bundleId: this.bundleId,
-            ...this.welcome.configuration,
-          }).catch((error: unknown) => this.logger.warn(`welcome configuration ignored: ${errorMessage(error)}`));
+          try {
+            this.applyConfiguration({ type: 'configuration', bundleId: this.bundleId, ...this.welcome.configuration });
+          } catch (error) {
+            this.logger.warn(`welcome configuration ignored: ${errorMessage(error)}`);
+          }
         }
         await this.transport.request(RegistryContracts.discover, { ...this.sessionRef(), descriptor: this.descriptor });
         this.logger.log(`joined the registry as ${this.instanceId} (session ${this.welcome.sessionId})`);
@@ -452,8 +451,8 @@ export class EventoBundle {
    * Takes a configuration (from a welcome or a control message) when it is newer than the one
    * held and for this bundle; anything else changes nothing. True when it was taken.
    */
-  private async applyConfiguration(body: unknown): Promise<boolean> {
-    const message = await checked(ConfigurationMessage, body);
+  private applyConfiguration(body: unknown): boolean {
+    const message = checked(ConfigurationMessage, body);
     if (message.bundleId !== this.bundleId || message.version <= this.configurationHeld.version) return false;
     const previous = this.configurationHeld;
     const current: BundleConfigurationView = Object.freeze({
@@ -623,13 +622,13 @@ export class EventoBundle {
         return { data: { accepted: true, inFlight } };
       }
       case 'configuration':
-        return { data: { accepted: await this.applyConfiguration(body) } };
+        return { data: { accepted: this.applyConfiguration(body) } };
       case 'consumer-status': {
-        const request = await checked(ConsumerStatusRequest, body);
+        const request = checked(ConsumerStatusRequest, body);
         return { data: await this.consumerById(request.consumerId).status() };
       }
       case 'consumer-set-retry': {
-        const request = await checked(ConsumerSetRetryRequest, body);
+        const request = checked(ConsumerSetRetryRequest, body);
         const done = await this.consumerById(request.consumerId).setRetry(request.position, request.retry);
         return {
           data: {
@@ -640,7 +639,7 @@ export class EventoBundle {
         };
       }
       case 'consumer-delete-dead': {
-        const request = await checked(ConsumerDeleteDeadRequest, body);
+        const request = checked(ConsumerDeleteDeadRequest, body);
         const done = await this.consumerById(request.consumerId).deleteDead(request.position);
         return {
           data: {
@@ -651,7 +650,7 @@ export class EventoBundle {
         };
       }
       case 'consumer-replay-dead': {
-        const request = await checked(ConsumerReplayDeadRequest, body);
+        const request = checked(ConsumerReplayDeadRequest, body);
         const consumer = this.consumerById(request.consumerId);
         if (!consumer.active) {
           return {
@@ -672,7 +671,7 @@ export class EventoBundle {
         };
       }
       case 'consumer-reset': {
-        const request = await checked(ConsumerResetRequest, body);
+        const request = checked(ConsumerResetRequest, body);
         await this.consumerById(request.consumerId).reset(request.cursor);
         return { data: { consumerId: request.consumerId, done: true } };
       }
@@ -773,17 +772,9 @@ export class EventoBundle {
   }
 }
 
-async function checked<T extends object>(type: new () => T, body: unknown): Promise<T> {
-  const instance = plainToInstance(type, body);
-  const errors = await validate(instance, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new EventoError(
-      ErrorCode.VALIDATION_FAILED,
-      errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
-      errors.map((e) => ({ property: e.property, constraints: e.constraints ?? {} })),
-    );
-  }
-  return instance;
+/** A control request checked against its contract class (the suite's validation engine). */
+function checked<T extends object>(type: new () => T, body: unknown): T {
+  return compileValidator(type)(body);
 }
 
 function toErrorBody(error: unknown): ErrorBody {

@@ -1,6 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
-import { ErrorCode, EventoError } from '@evento/contracts';
+import { compileValidator, ErrorCode, EventoError } from '@evento/contracts';
 import { type ComponentMeta, componentOf, type HandlerMeta } from '../metadata';
 import { type PayloadClass, payloadNameOf } from '../payloads';
 
@@ -72,40 +71,27 @@ export function handlersOf(component: ComponentMeta, instance: object, type: Han
   return map;
 }
 
-/** A payload as its class, checked against the class's rules: VALIDATION_FAILED when it breaks them. */
-export async function toValidPayload(type: PayloadClass, payload: unknown, name: string): Promise<object> {
+/**
+ * A payload as its class, checked against the class's rules by the suite's validation engine
+ * (undeclared properties dropped, initialisers as defaults): VALIDATION_FAILED when it breaks
+ * them. class-transformer only builds the instance (nested `@Nested` classes included).
+ */
+export function toValidPayload(type: PayloadClass, payload: unknown, name: string): object {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new EventoError(ErrorCode.VALIDATION_FAILED, `${name} must be a JSON object`);
   }
-  const instance = plainToInstance(type as new () => object, payload);
-  const errors = await validate(instance, {
-    forbidUnknownValues: false,
-    validationError: { target: false, value: false },
-  });
-  if (errors.length > 0) {
-    const details = flatten(errors);
-    throw new EventoError(
-      ErrorCode.VALIDATION_FAILED,
-      `${name} is invalid: ${details.flatMap((d) => Object.values(d.constraints)).join('; ')}`,
-      details,
-    );
+  let valid: object;
+  try {
+    valid = compileValidator(type)(payload);
+  } catch (error) {
+    if (!(error instanceof EventoError) || error.code !== ErrorCode.VALIDATION_FAILED) throw error;
+    throw new EventoError(ErrorCode.VALIDATION_FAILED, `${name} is invalid: ${error.message}`, error.details);
   }
-  return instance;
+  return plainToInstance(type as new () => object, valid);
 }
 
 /** A stored payload as its class, without validation (events are facts, already accepted). */
 export function toPayloadInstance(type: PayloadClass | undefined, payload: unknown): object {
   if (!type) return payload as object;
   return plainToInstance(type as new () => object, payload as object);
-}
-
-function flatten(
-  errors: ValidationError[],
-  parent = '',
-): Array<{ property: string; constraints: Record<string, string> }> {
-  return errors.flatMap((error) => {
-    const property = parent ? `${parent}.${error.property}` : error.property;
-    const own = error.constraints ? [{ property, constraints: error.constraints }] : [];
-    return [...own, ...flatten(error.children ?? [], property)];
-  });
 }

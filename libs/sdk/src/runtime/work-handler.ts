@@ -121,7 +121,7 @@ export class WorkHandler {
     if (typeof work.aggregateId !== 'string' || typeof work.story !== 'object' || work.story === null) {
       throw new EventoError(ErrorCode.VALIDATION_FAILED, 'A domain command needs aggregateId and story');
     }
-    const command = await toValidPayload(handler.meta.payload!, work.payload, work.command);
+    const command = toValidPayload(handler.meta.payload!, work.payload, work.command);
     const metadata = objectOr(work.metadata);
     const story = work.story;
     const esHandlers = this.deps.components.eventSourcingHandlers(handler.component, handler.instance);
@@ -199,7 +199,7 @@ export class WorkHandler {
 
   private async serviceCommand(work: ServiceCommandWork, headers: WorkHeaders): Promise<ServiceCommandOutcome> {
     const handler = this.handlerFor(work.command, 'service-command');
-    const command = await toValidPayload(handler.meta.payload!, work.payload, work.command);
+    const command = toValidPayload(handler.meta.payload!, work.payload, work.command);
     const context: ServiceContext = {
       aggregateId: typeof work.aggregateId === 'string' ? work.aggregateId : null,
       metadata: objectOr(work.metadata),
@@ -220,7 +220,7 @@ export class WorkHandler {
 
   private async query(work: QueryWork, headers: WorkHeaders): Promise<QueryOutcome> {
     const handler = this.handlerFor(work.query, 'query');
-    const query = await toValidPayload(handler.meta.payload!, work.payload, work.query);
+    const query = toValidPayload(handler.meta.payload!, work.payload, work.query);
     const context: QueryContext = { metadata: objectOr(work.metadata), queryGateway: this.deps.queryGateway };
     const result = await this.run(handler, headers, () => handler.call(query, context));
     if (result === undefined || result === null) return { result: null };

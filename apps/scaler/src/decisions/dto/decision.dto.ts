@@ -1,9 +1,5 @@
 import { BUNDLE_ID_PATTERN, type DecisionOutcome, type ScalingAction } from '@evento/contracts';
-import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d{1,18}$/.test(value) ? Number(value) : value;
 
 export class OperationView {
   operationId: string;
@@ -45,7 +41,6 @@ export class DecisionsQueryDto {
   bundleId?: string;
 
   @IsOptional()
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(500)
@@ -53,7 +48,6 @@ export class DecisionsQueryDto {
 
   /** Decisions older than this id (paging). */
   @IsOptional()
-  @Transform(toInt)
   @IsInt()
   @Min(1)
   before?: number;

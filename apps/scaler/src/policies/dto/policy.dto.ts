@@ -1,6 +1,5 @@
-import { NAME_PATTERN } from '@evento/contracts';
+import { NAME_PATTERN, Nested } from '@evento/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -16,7 +15,6 @@ import {
   Min,
   ValidateBy,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
 
 export const ACTUATOR_KINDS = ['kubernetes', 'script', 'none'] as const;
@@ -170,8 +168,7 @@ export class PolicyDto {
   autorun?: boolean;
 
   @IsObject({ message: 'actuator must be an object: { kind, … }' })
-  @ValidateNested()
-  @Type(() => ActuatorDto)
+  @Nested(() => ActuatorDto)
   actuator: ActuatorDto;
 
   /** Optional rules on telemetry, each a reason to scale up like a suffering signal. */
@@ -180,8 +177,7 @@ export class PolicyDto {
   @IsArray()
   @ArrayMaxSize(MAX_RULES)
   @IsObject({ each: true, message: 'each rule must be an object: { metric, threshold, windowMs, component? }' })
-  @ValidateNested({ each: true })
-  @Type(() => ScalingRuleDto)
+  @Nested(() => ScalingRuleDto, { each: true })
   rules?: ScalingRuleDto[];
 
   /** Free text for people. */

@@ -1,5 +1,4 @@
 import { BUNDLE_ID_PATTERN, GATEWAY_WORK_KINDS, INSTANCE_ID_PATTERN, NAME_PATTERN } from '@evento/contracts';
-import { Type } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 const NAME = '1-200 printable characters without spaces';
@@ -37,7 +36,6 @@ export class SeriesQueryDto extends IntervalQueryDto {
 
   /** Width of one point in seconds: a multiple of the rollup bucket (TELEMETRY_BUCKET_SECONDS). Default: one bucket. */
   @IsOptional()
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(86_400)
@@ -67,7 +65,6 @@ export class ResourcesQueryDto extends IntervalQueryDto {
 export class DashboardQueryDto extends IntervalQueryDto {
   /** Entries per list (default 10). */
   @IsOptional()
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(100)
@@ -77,7 +74,6 @@ export class DashboardQueryDto extends IntervalQueryDto {
 export class FlowsQueryDto {
   /** How far back invocation counts and measured handlers are read (minutes, default 60). */
   @IsOptional()
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(10_080)
