@@ -30,6 +30,7 @@ jest.setTimeout(300_000);
 /** The goal: no single message of any shape costs more than this much of the app's CPU. */
 const MAX_CPU_MS_PER_BODY = 50;
 const TICK_MS = 1000 / 100; // /proc reports CPU in clock ticks of 10 ms (USER_HZ)
+const TRIES = 3;
 
 /** Short keys, so the most keys fit under the size limit. */
 function wide(keys: number, prefix = ''): Record<string, number> {
@@ -157,10 +158,16 @@ describe('hostile bodies', () => {
     })();
 
     const costs: Cost[] = [];
+    // The least of a few tries: what the body itself costs, without a garbage collection or
+    // the first run of a code path that happened to fall on it.
     const measure = async (target: string, body: string, send: () => Promise<unknown>) => {
-      const before = cpuMs(process_.pid);
-      await send().catch(() => undefined);
-      costs.push({ target, body, cpuMs: cpuMs(process_.pid) - before });
+      let least = Number.POSITIVE_INFINITY;
+      for (let attempt = 0; attempt < TRIES; attempt += 1) {
+        const before = cpuMs(process_.pid);
+        await send().catch(() => undefined);
+        least = Math.min(least, cpuMs(process_.pid) - before);
+      }
+      costs.push({ target, body, cpuMs: least });
     };
 
     for (const contract of contractsOf(app)) {

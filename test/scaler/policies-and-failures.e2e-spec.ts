@@ -128,13 +128,16 @@ describe('scaling policies over HTTP', () => {
       const text = await Promise.all(suite.scalers.map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
       return text.reduce((sum, t) => sum + Number(pattern.exec(t)?.[1] ?? 0), 0);
     };
-    await waitFor(
-      async () => (await metric(/evento_scaler_signals_rejected_total\{[^}]*reason="invalid"[^}]*\} (\d+)/)) === 3,
-      {
-        what: 'three invalid signals counted',
-      },
-    );
-    expect(await metric(/evento_scaler_signals_rejected_total\{[^}]*reason="malformed"[^}]*\} (\d+)/)).toBe(2);
+    // The edge counts what it cannot take, by subject and error code.
+    const dropped = (code: string) =>
+      metric(
+        new RegExp(
+          `evento_nats_dropped_messages_total\\{[^}]*subject="evento.v1.scaler.signals",code="${code}"[^}]*\\} (\\d+)`,
+        ),
+      );
+    // Not JSON is malformed; an array, a bad id, an unknown signal and a negative count break the contract.
+    await waitFor(async () => (await dropped('VALIDATION_FAILED')) === 4, { what: 'four invalid signals counted' });
+    expect(await dropped('MALFORMED_MESSAGE')).toBe(1);
     await waitFor(async () => (await metric(/evento_scaler_signals_total\{[^}]*signal="bored"[^}]*\} (\d+)/)) === 1, {
       what: 'the valid signal stored',
     });

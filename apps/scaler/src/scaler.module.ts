@@ -11,11 +11,12 @@ import { PoliciesHttpController } from './policies/policies.http.controller';
 import { PoliciesRepository } from './policies/policies.repository';
 import { PoliciesService } from './policies/policies.service';
 import { SignalsIngest } from './signals/signals.ingest';
+import { SignalsMessageController } from './signals/signals.message.controller';
 import { SignalsRepository } from './signals/signals.repository';
 
 /** Policies, signals, the active scaler's decisions and the actuators. */
 @Module({
-  controllers: [PoliciesHttpController, DecisionsHttpController],
+  controllers: [PoliciesHttpController, DecisionsHttpController, SignalsMessageController],
   providers: [
     Autoscaler,
     ClusterClient,

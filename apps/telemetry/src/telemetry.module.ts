@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IngestionMessageController } from './ingestion/ingestion.message.controller';
 import { IngestionService } from './ingestion/ingestion.service';
 import { HandlerMetrics } from './metrics/handler-metrics';
 import { ModelMessageController } from './model/model.message.controller';
@@ -14,7 +15,7 @@ import { RollupsRepository } from './storage/rollups.repository';
 
 /** Ingestion, rollups, partitions and retention, the query API and the performance model. */
 @Module({
-  controllers: [PerformanceHttpController, ModelMessageController, StatsMessageController],
+  controllers: [PerformanceHttpController, ModelMessageController, StatsMessageController, IngestionMessageController],
   providers: [
     RollupsRepository,
     PartitionsRepository,

@@ -23,8 +23,8 @@ export class EventsMessageController {
   ) {}
 
   @Serve(EventStoreContracts.append)
-  append(request: AppendRequest): Promise<AppendResponse> {
-    return this.events.append(request);
+  append(request: AppendRequest, message: InboundMessage): Promise<AppendResponse> {
+    return this.events.append(request, message.bytes);
   }
 
   @Serve(EventStoreContracts.fetch)

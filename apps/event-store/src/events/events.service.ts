@@ -63,11 +63,15 @@ export class EventsService {
     return this.config.EVENT_STORE_MODE === 'CPES';
   }
 
-  async append(request: AppendRequest): Promise<AppendResponse> {
+  /**
+   * `bodyBytes`: the size of the request as received, when known. A request no larger than
+   * one event may be cannot hold an event over the limit, so its events are not measured.
+   */
+  async append(request: AppendRequest, bodyBytes?: number): Promise<AppendResponse> {
     const end = this.appendSeconds.startTimer();
     let outcome = 'error';
     try {
-      const response = await this.appendTimed(request);
+      const response = await this.appendTimed(request, bodyBytes);
       outcome = response.duplicate ? 'duplicate' : 'ok';
       return response;
     } catch (error) {
@@ -78,8 +82,8 @@ export class EventsService {
     }
   }
 
-  private async appendTimed(request: AppendRequest): Promise<AppendResponse> {
-    for (const event of request.events) {
+  private async appendTimed(request: AppendRequest, bodyBytes = Number.POSITIVE_INFINITY): Promise<AppendResponse> {
+    for (const event of bodyBytes > MAX_EVENT_BYTES ? request.events : []) {
       const bytes =
         Buffer.byteLength(JSON.stringify(event.payload)) + Buffer.byteLength(JSON.stringify(event.metadata ?? {}));
       if (bytes > MAX_EVENT_BYTES) {

@@ -1,31 +1,21 @@
-import {
-  compileValidator,
-  ErrorCode,
-  EventoError,
-  parseRequestBody,
-  ScalerContracts,
-  ScalingSignal,
-} from '@evento/contracts';
-import { BaseConfig, MetricsService, NatsConnectionService, queueGroupOf } from '@evento/platform';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Msg, Subscription } from '@nats-io/transport-node';
+import type { ScalingSignal } from '@evento/contracts';
+import { MetricsService } from '@evento/platform';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { SignalsRepository } from './signals.repository';
 
 /** Signals buffered before a flush is forced; beyond twice this, new ones are dropped (counted). */
 const BATCH = 500;
 const FLUSH_MS = 100;
-const validateSignal = compileValidator(ScalingSignal);
 
 /**
- * Takes ScalingSignals off NATS (fire-and-forget, so served with the NATS client directly: a
- * bad one has no one to answer, it is counted and dropped) and stores them in batches. Every
- * replica ingests (queue group); the active scaler reads them from Postgres, so a signal counts
- * whichever replica received it, and after a failover too.
+ * Stores the ScalingSignals that SignalsMessageController takes off NATS (fire-and-forget: the
+ * edge counts a bad one and drops it), in batches. Every replica ingests (queue group); the
+ * active scaler reads them from Postgres, so a signal counts whichever replica received it, and
+ * after a failover too.
  */
 @Injectable()
-export class SignalsIngest implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SignalsIngest implements OnApplicationShutdown {
   private readonly logger = new Logger(SignalsIngest.name);
-  private subscription?: Subscription;
   private buffer: ScalingSignal[] = [];
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
@@ -34,8 +24,6 @@ export class SignalsIngest implements OnApplicationBootstrap, OnApplicationShutd
   private readonly listeners: Array<(signal: ScalingSignal) => void> = [];
 
   constructor(
-    private readonly nats: NatsConnectionService,
-    private readonly config: BaseConfig,
     private readonly repository: SignalsRepository,
     metrics: MetricsService,
   ) {
@@ -46,7 +34,7 @@ export class SignalsIngest implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.rejected = metrics.counter({
       name: 'evento_scaler_signals_rejected_total',
-      help: 'Scaling signals dropped: malformed, invalid, or over the buffer',
+      help: 'Valid scaling signals dropped: over the buffer, or not stored (unreadable ones count in evento_nats_dropped_messages_total)',
       labelNames: ['reason'],
     });
   }
@@ -56,24 +44,14 @@ export class SignalsIngest implements OnApplicationBootstrap, OnApplicationShutd
     this.listeners.push(listener);
   }
 
-  onApplicationBootstrap(): void {
-    this.subscription = this.nats.connection.subscribe(this.config.subject(ScalerContracts.signal.subject), {
-      queue: queueGroupOf('scaler'),
-      callback: (error, msg) => {
-        if (!error) this.receive(msg);
-      },
-    });
-  }
-
+  /** After the edge has drained intake, and before the database closes. */
   async onApplicationShutdown(): Promise<void> {
-    this.subscription?.unsubscribe();
     clearTimeout(this.timer);
     await this.flush();
   }
 
-  receive(msg: Msg): void {
-    const signal = this.read(msg.data);
-    if (!signal) return;
+  /** A signal the edge has checked; buffered, then stored in batches. */
+  receive(signal: ScalingSignal): void {
     if (this.buffer.length >= BATCH * 2) {
       this.rejected.inc({ reason: 'overload' });
       return;
@@ -81,29 +59,6 @@ export class SignalsIngest implements OnApplicationBootstrap, OnApplicationShutd
     this.buffer.push(signal);
     if (this.buffer.length >= BATCH) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
-  }
-
-  /** The signal, or undefined when it is not one (counted by reason). */
-  private read(data: Uint8Array): ScalingSignal | undefined {
-    let body: unknown;
-    try {
-      body = parseRequestBody(data);
-    } catch (error) {
-      this.rejected.inc({
-        reason: error instanceof EventoError && error.code === ErrorCode.PAYLOAD_TOO_LARGE ? 'too-large' : 'malformed',
-      });
-      return undefined;
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      this.rejected.inc({ reason: 'malformed' });
-      return undefined;
-    }
-    try {
-      return validateSignal(body);
-    } catch {
-      this.rejected.inc({ reason: 'invalid' });
-      return undefined;
-    }
   }
 
   private async flush(): Promise<void> {

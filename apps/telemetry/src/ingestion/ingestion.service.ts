@@ -1,24 +1,18 @@
 import {
-  BUNDLE_ID_PATTERN,
-  BundleTelemetryEnvelope,
+  type BundleTelemetryEnvelope,
   compileValidator,
   EventoError,
   GatewaySample,
-  GatewayTelemetryEnvelope,
+  type GatewayTelemetryEnvelope,
   HandlerSample,
-  INSTANCE_ID_PATTERN,
   InvocationCount,
   NAME_PATTERN,
-  parseRequestBody,
   ResourceReport,
-  TelemetryContracts,
   type Validator,
 } from '@evento/contracts';
-import { MetricsService, NatsConnectionService } from '@evento/platform';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Msg, Subscription } from '@nats-io/transport-node';
+import { MetricsService } from '@evento/platform';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { queueGroupOf } from '@evento/platform';
 import { TelemetryConfig } from '../config/telemetry.config';
 import { HandlerMetrics } from '../metrics/handler-metrics';
 import { RollupFlusher } from '../storage/rollup.flusher';
@@ -42,12 +36,10 @@ export interface SenderStats {
 }
 
 /**
- * The contracts' rules, compiled once. A batch's envelope is checked once, then each entry on
- * its own, so a bad entry is counted and the rest of its batch kept.
+ * The contracts' rules, compiled once. The edge checks a batch's envelope; each entry is checked
+ * here on its own, so a bad entry is counted and the rest of its batch kept.
  */
 const validators = {
-  bundleEnvelope: compileValidator(BundleTelemetryEnvelope),
-  gatewayEnvelope: compileValidator(GatewayTelemetryEnvelope),
   handlerSample: compileValidator(HandlerSample),
   invocation: compileValidator(InvocationCount),
   resources: compileValidator(ResourceReport),
@@ -74,14 +66,13 @@ const emptyRefusals = (): Record<RefusalReason, number> => ({
 });
 
 /**
- * Takes the fire-and-forget telemetry batches straight from NATS (no reply, no Nest
- * envelope), in the app's queue group so replicas share them. Each batch is rate-limited per
- * sender, validated, and aggregated in memory; nothing refused goes uncounted.
+ * Takes the fire-and-forget telemetry batches (served by IngestionMessageController, in the
+ * app's queue group so replicas share them). Each batch is rate-limited per sender, its entries
+ * validated, and aggregated in memory; nothing refused goes uncounted.
  */
 @Injectable()
-export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy {
+export class IngestionService implements OnApplicationShutdown {
   private readonly logger = new Logger(IngestionService.name);
-  private readonly subscriptions: Subscription[] = [];
   private readonly limiter: SenderLimiter;
   private readonly received: Counter<'kind'>;
   private readonly refused: Counter<'reason'>;
@@ -89,10 +80,9 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
   private readonly lastLogged = new Map<string, number>();
 
   constructor(
-    private readonly nats: NatsConnectionService,
     private readonly flusher: RollupFlusher,
     private readonly handlerMetrics: HandlerMetrics,
-    private readonly config: TelemetryConfig,
+    config: TelemetryConfig,
     metrics: MetricsService,
   ) {
     this.limiter = new SenderLimiter(config.TELEMETRY_SENDER_RATE, config.TELEMETRY_SENDER_BURST);
@@ -109,33 +99,11 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     for (const reason of REFUSAL_REASONS) this.refused.inc({ reason }, 0);
   }
 
-  onApplicationBootstrap(): void {
-    const nc = this.nats.connection;
-    const queue = queueGroupOf('telemetry');
-    const on = (subject: string, handle: (msg: Msg) => void) =>
-      this.subscriptions.push(
-        nc.subscribe(this.config.subject(subject), {
-          queue,
-          callback: (error, msg) => {
-            if (error) return;
-            try {
-              handle(msg);
-            } catch (failure) {
-              // A bug here must not take ingestion down; the batch is counted as refused.
-              this.logger.error(
-                `Telemetry batch failed: ${failure instanceof Error ? failure.message : String(failure)}`,
-              );
-            }
-          },
-        }),
-      );
-    on(TelemetryContracts.bundleSamples.subject, (msg) => this.ingestBundle(msg.data));
-    on(TelemetryContracts.gatewaySamples.subject, (msg) => this.ingestGateway(msg.data));
-  }
-
-  /** Stops intake and writes what is buffered, before the database goes away. */
-  async onModuleDestroy(): Promise<void> {
-    this.subscriptions.splice(0).forEach((sub) => sub.unsubscribe());
+  /**
+   * Writes what is buffered once intake has stopped (the edge drains before the app's
+   * shutdown hooks run) and before the database goes away (it closes after this module's hook).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.flusher.flush();
   }
 
@@ -144,24 +112,21 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     return [...this.senders.values()].sort((a, b) => a.sender.localeCompare(b.sender));
   }
 
-  ingestBundle(bytes: Uint8Array, now = Date.now()): void {
-    const body = this.parse(bytes);
-    const sender = body ? this.senderOf(body, 'bundle') : 'unknown';
-    if (!body) return this.refuse(sender, 'malformed', 1, 'body is not a JSON object');
-    const entries =
-      (Array.isArray(body.samples) ? body.samples.length : 0) +
-      (Array.isArray(body.invocations) ? body.invocations.length : 0) +
-      (body.resources !== undefined ? 1 : 0);
-    if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
-    const envelope = check(validators.bundleEnvelope, body);
-    if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
+  /**
+   * A bundle's batch whose envelope the edge has checked (unreadable or broken envelopes are
+   * counted there); each entry is checked here on its own.
+   */
+  ingestBundle(envelope: BundleTelemetryEnvelope, now = Date.now()): void {
+    const sender = `bundle:${envelope.bundleId}/${envelope.instanceId}`;
     const batch = {
-      bundleId: envelope.value.bundleId,
-      instanceId: envelope.value.instanceId,
-      samples: envelope.value.samples ?? [],
-      invocations: envelope.value.invocations ?? [],
-      resources: envelope.value.resources ?? undefined,
+      bundleId: envelope.bundleId,
+      instanceId: envelope.instanceId,
+      samples: envelope.samples ?? [],
+      invocations: envelope.invocations ?? [],
+      resources: envelope.resources ?? undefined,
     };
+    const entries = batch.samples.length + batch.invocations.length + (batch.resources !== undefined ? 1 : 0);
+    if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
 
     const buffer = this.flusher.buffer;
     const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
@@ -222,16 +187,13 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     this.settle(sender, tally, now);
   }
 
-  ingestGateway(bytes: Uint8Array, now = Date.now()): void {
-    const body = this.parse(bytes);
-    const sender = body ? this.senderOf(body, 'gateway') : 'unknown';
-    if (!body) return this.refuse(sender, 'malformed', 1, 'body is not a JSON object');
-    const entries = Array.isArray(body.samples) ? body.samples.length : 0;
+  /** A gateway's batch whose envelope the edge has checked; each sample is checked here. */
+  ingestGateway(envelope: GatewayTelemetryEnvelope, now = Date.now()): void {
+    const sender = `gateway:${envelope.gatewayInstanceId}`;
+    const entries = envelope.samples.length;
     if (!this.limiter.take(sender, Math.max(1, entries), now)) return this.refuse(sender, 'rate-limited', entries);
-    const envelope = check(validators.gatewayEnvelope, body);
-    if (!envelope.ok) return this.refuse(sender, 'malformed', Math.max(1, entries), envelope.reason);
     const tally = { accepted: 0, malformed: 0, outOfWindow: 0, overLimit: 0, reason: undefined as string | undefined };
-    for (const raw of envelope.value.samples) {
+    for (const raw of envelope.samples) {
       const checked = check(validators.gatewaySample, raw);
       if (!checked.ok) {
         tally.malformed += 1;
@@ -243,7 +205,7 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     if (tally.accepted > 0) {
       this.received.inc({ kind: 'gateway' }, tally.accepted);
       // Series-bound refusal here only lowers the gateway's server count; its samples are in.
-      this.flusher.buffer.addGatewayInstance(envelope.value.gatewayInstanceId, now);
+      this.flusher.buffer.addGatewayInstance(envelope.gatewayInstanceId, now);
     }
     this.settle(sender, tally, now);
   }
@@ -257,24 +219,6 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
     if (tally.malformed > 0) this.refuse(sender, 'malformed', tally.malformed, tally.reason);
     if (tally.outOfWindow > 0) this.refuse(sender, 'out-of-window', tally.outOfWindow);
     if (tally.overLimit > 0) this.refuse(sender, 'series-limit', tally.overLimit);
-  }
-
-  private parse(bytes: Uint8Array): Record<string, unknown> | undefined {
-    try {
-      const body = parseRequestBody(bytes);
-      return typeof body === 'object' && body !== null && !Array.isArray(body)
-        ? (body as Record<string, unknown>)
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** `bundle:<bundleId>/<instanceId>` or `gateway:<id>`; ids that break their pattern are not echoed. */
-  private senderOf(body: Record<string, unknown>, kind: 'bundle' | 'gateway'): string {
-    const ok = (value: unknown, pattern: RegExp) => (typeof value === 'string' && pattern.test(value) ? value : '?');
-    if (kind === 'gateway') return `gateway:${ok(body.gatewayInstanceId, /^[A-Za-z0-9._:-]{1,128}$/)}`;
-    return `bundle:${ok(body.bundleId, BUNDLE_ID_PATTERN)}/${ok(body.instanceId, INSTANCE_ID_PATTERN)}`;
   }
 
   private inWindow(startedAt: number, now: number): boolean {

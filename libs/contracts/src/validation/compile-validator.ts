@@ -97,7 +97,7 @@ function conditionHolds(rules: ClassRules, property: string, data: Record<string
 interface Compiled {
   readonly pick: (body: object) => Record<string, unknown>;
   readonly fast: ValidateFunction;
-  full?: ValidateFunction;
+  readonly full: ValidateFunction;
 }
 
 const compiled = new Map<RuledClass, Map<boolean, Compiled>>();
@@ -125,9 +125,12 @@ export function compileValidator<T extends object>(
   }
   let entry = modes.get(coerce);
   if (!entry) {
+    // Both compiled now: compiling the refusal path on the first refused body would hold that
+    // request's event loop for as long as ajv takes to compile it (tens of ms for a large class).
     entry = {
       pick: pickerOf([...rulesOf(type).properties.keys()]),
       fast: engine('fast', coerce).compile(engineSchemaOf(type, false)),
+      full: engine('full', coerce).compile(engineSchemaOf(type, true)),
     };
     modes.set(coerce, entry);
   }
@@ -140,7 +143,10 @@ export function compileValidator<T extends object>(
     // costs what one with none does.
     const picked = current.pick(body);
     if (current.fast(picked)) return picked as T;
-    current.full ??= engine('full', coerce).compile(engineSchemaOf(type, true));
+    // An array over its bound is all that needs saying: listing what is wrong with each of its
+    // (say) 99,000 items would cost more than the body did to send.
+    const first = current.fast.errors?.[0];
+    if (first?.keyword === 'maxItems') throw refusal([tooManyItems(first)]);
     current.full(picked);
     throw refusal(problemsOf(current.full.errors ?? [], picked));
   };
@@ -160,6 +166,15 @@ function pickerOf(names: string[]): (body: object) => Record<string, unknown> {
   return new Function('body', `const picked = {};\n${copies.join('\n')}\nreturn picked;`) as (
     body: object,
   ) => Record<string, unknown>;
+}
+
+function tooManyItems(error: ErrorObject): FieldProblem {
+  const path = pointerToPath(error.instancePath);
+  const limit = (error.params as { limit: number }).limit;
+  return {
+    property: path.join('.'),
+    constraints: { arrayMaxSize: `${path[path.length - 1] ?? 'body'} must contain no more than ${limit} elements` },
+  };
 }
 
 /** The VALIDATION_FAILED error for problems: the first messages as its summary, all of them as details. */

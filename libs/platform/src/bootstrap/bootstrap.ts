@@ -1,6 +1,6 @@
 import { type AppName, JsonLimits } from '@evento/contracts';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { raw } from 'express';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { BaseConfig } from '../config';
 import { NatsEdge } from '../edge/nats-edge.service';
-import { HttpErrorFilter, HttpValidationPipe } from '../errors';
+import { compileHttpValidators, HttpErrorFilter, HttpValidationPipe } from '../errors';
 import { bodyParserErrors, jsonBody, operatorAuth } from '../http/http-guards';
 import { MetricsService, RejectedInputMetrics } from '../metrics';
 import { SUITE_VERSION } from '../system/system.message.controller';
@@ -67,6 +67,14 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   await app.init();
+  compileHttpValidators(
+    app
+      .get(DiscoveryService)
+      .getControllers()
+      .map((wrapper) => wrapper.instance as object)
+      .filter(Boolean),
+    app.get(MetadataScanner),
+  );
   // Subscribed only once every provider is initialised: a message never meets a half-built app.
   await app.get(NatsEdge).start();
   return app;

@@ -20,6 +20,11 @@ export class InboundMessage {
     this.deadline = readDeadline(this.header(Headers.deadline));
   }
 
+  /** Size of the body as it came (bytes). */
+  get bytes(): number {
+    return this.msg.data.length;
+  }
+
   header(name: string): string | undefined {
     const headers = this.msg.headers;
     if (!headers?.has(name)) return undefined;

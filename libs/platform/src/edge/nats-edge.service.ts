@@ -1,5 +1,6 @@
 import {
   type AppName,
+  type ClassOf,
   compileValidator,
   ErrorCode,
   EventoError,
@@ -21,7 +22,7 @@ import { InFlight } from '../nats/in-flight';
 import { NatsConnectionService } from '../nats/nats-connection.service';
 import { APP_NAME } from './app-name';
 import { InboundMessage } from './inbound-message';
-import { SERVE_METADATA, type ServeMetadata } from './serve.decorator';
+import { SERVE_METADATA, type ServeMetadata, type ServeOptions } from './serve.decorator';
 
 /** Queue group of an app: replicas of one app share its subjects' messages. */
 export function queueGroupOf(app: AppName): string {
@@ -41,6 +42,17 @@ interface Route {
   fanOut: boolean;
   validate: Validator<object>;
   handle: (body: object, message: InboundMessage) => unknown;
+}
+
+/** The class bodies are validated as: the contract's, or a base class of it the handler asked for. */
+function validatedType(contract: ServeMetadata['contract'], options: ServeOptions): ClassOf<object> {
+  const own = contract.kind === 'request' ? contract.request : contract.body;
+  const wanted = options.validateAs;
+  if (!wanted || wanted === own) return own;
+  if (!(own.prototype instanceof wanted)) {
+    throw new Error(`${contract.subject}: validateAs ${wanted.name} is not a base class of ${own.name}`);
+  }
+  return wanted;
 }
 
 /**
@@ -102,7 +114,7 @@ export class NatsEdge implements BeforeApplicationShutdown {
           kind: contract.kind,
           where,
           fanOut: options.fanOut === true,
-          validate: compileValidator(contract.kind === 'request' ? contract.request : contract.body),
+          validate: compileValidator(validatedType(contract, options)),
           handle: (method as Route['handle']).bind(instance),
         });
       }

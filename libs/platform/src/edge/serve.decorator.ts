@@ -1,4 +1,4 @@
-import type { EventContract, RequestContract } from '@evento/contracts';
+import type { ClassOf, EventContract, RequestContract } from '@evento/contracts';
 import type { InboundMessage } from './inbound-message';
 
 export interface ServeOptions {
@@ -7,6 +7,12 @@ export interface ServeOptions {
    * must see, such as `routing.changed`. By default replicas share the subject's messages.
    */
   fanOut?: boolean;
+  /**
+   * Validate bodies as this class instead of the contract's own: a base class of it, whose
+   * rules the contract's class extends. For batches whose entries the handler checks one by
+   * one, so one bad entry does not cost the rest of its batch.
+   */
+  validateAs?: ClassOf<object>;
 }
 
 export type RequestHandler<Req, Res> = (body: Req, message: InboundMessage) => Res | Promise<Res>;
