@@ -88,7 +88,7 @@ export class EventsRepository {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const rows = await this.db.query<Array<{ outcome: BatchOutcome }>>(
-          'SELECT "event_store"."append_batch"($1::jsonb, $2, $3) AS outcome',
+          `SELECT "event_store"."append_batch"(p_requests => $1::jsonb, p_serialized => $2, p_plain => $3) AS outcome`,
           [JSON.stringify(requests), serialized, plain],
         );
         return rows[0].outcome;
