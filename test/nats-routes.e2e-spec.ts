@@ -81,7 +81,7 @@ function routesApp(url: string): AppDefinition {
       PlatformModule.forApp({
         app: 'scaler',
         config,
-        database: { schema: 'routes', entities: [], migrations: [CreateRoutesSchema1763800000002] },
+        database: { schema: 'routes', migrations: [CreateRoutesSchema1763800000002] },
       }),
     ],
     providers: [EchoRoute],

@@ -15,7 +15,7 @@ export class EventStoreAppModule {
         PlatformModule.forApp({
           app: 'event-store',
           config,
-          database: { schema: EVENT_STORE_SCHEMA, entities: [], migrations: eventStoreMigrations },
+          database: { schema: EVENT_STORE_SCHEMA, migrations: eventStoreMigrations },
         }),
         EventStoreModule,
       ],

@@ -15,7 +15,7 @@ export class GatewayAppModule {
         PlatformModule.forApp({
           app: 'gateway',
           config,
-          database: { schema: GATEWAY_SCHEMA, entities: [], migrations: gatewayMigrations },
+          database: { schema: GATEWAY_SCHEMA, migrations: gatewayMigrations },
         }),
         GatewayModule,
       ],

@@ -15,7 +15,7 @@ export class RegistryAppModule {
         PlatformModule.forApp({
           app: 'registry',
           config,
-          database: { schema: REGISTRY_SCHEMA, entities: [], migrations: registryMigrations },
+          database: { schema: REGISTRY_SCHEMA, migrations: registryMigrations },
         }),
         RegistryModule,
       ],

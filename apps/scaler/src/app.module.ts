@@ -15,7 +15,7 @@ export class ScalerAppModule {
         PlatformModule.forApp({
           app: 'scaler',
           config,
-          database: { schema: SCALER_SCHEMA, entities: [], migrations: scalerMigrations },
+          database: { schema: SCALER_SCHEMA, migrations: scalerMigrations },
         }),
         ScalerModule,
       ],

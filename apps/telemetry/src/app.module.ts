@@ -15,7 +15,7 @@ export class TelemetryAppModule {
         PlatformModule.forApp({
           app: 'telemetry',
           config,
-          database: { schema: TELEMETRY_SCHEMA, entities: [], migrations: telemetryMigrations },
+          database: { schema: TELEMETRY_SCHEMA, migrations: telemetryMigrations },
         }),
         TelemetryModule,
       ],

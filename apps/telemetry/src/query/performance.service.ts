@@ -166,8 +166,7 @@ export class PerformanceService {
 
   async resources(query: ResourcesQueryDto) {
     const { from, to } = this.interval(query);
-    const rows = await this.repository.resources(from, to, query.bundleId, query.instanceId);
-    return rows.map((row) => ({ ...row, lastReportAt: new Date(row.lastReportAt).toISOString() }));
+    return this.repository.resources(from, to, query.bundleId, query.instanceId);
   }
 
   async dashboard(query: DashboardQueryDto) {
