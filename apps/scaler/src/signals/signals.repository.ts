@@ -1,9 +1,15 @@
-import type { ScalingSignal } from '@evento/contracts';
+import type { ScalingSignal, ScalingSignalKind } from '@evento/contracts';
 import { epochMs } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { LatestSignal } from '../decisions/decision-engine';
+
+/** An instance's latest signal: what it said, its work in flight, and when (ms since the epoch). */
+export interface LatestSignal {
+  signal: ScalingSignalKind;
+  inFlight: number;
+  at: number;
+}
 
 /** The only place that touches scaler.signals. */
 @Injectable()

@@ -8,7 +8,7 @@ import type {
   ResourcesQueryDto,
   SeriesQueryDto,
 } from './dto/performance.query.dto';
-import { type DurationRow, PerformanceRepository } from './performance.repository';
+import { type DurationRow, PerformanceRepository } from '../storage/performance.repository';
 import { type DurationSummary, type StageSummary, summarise, summariseStage } from './performance.views';
 import { quantile } from '../rollups/log-histogram';
 

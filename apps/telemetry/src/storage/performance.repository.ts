@@ -3,7 +3,42 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SparseHistogram } from '../rollups/log-histogram';
-import type { GatewayRow as GatewayMeanRow, InvocationRow, StatRow } from '../model/flow-graph';
+
+/** A handler's smoothed service time and error rate (handler_stats). */
+export interface StatRow {
+  bundleId: string;
+  component: string;
+  handler: string;
+  payload: string;
+  ewmaMs: number;
+  count: number;
+  ewmaErrorRate: number;
+}
+
+/** Invocation totals over the window; invokedPayload '' carries the executions. */
+export interface InvocationRow {
+  bundleId: string;
+  component: string;
+  handler: string;
+  payload: string;
+  invokedPayload: string;
+  executions: number;
+  invocations: number;
+}
+
+/** What the gateway measured per command, query or publish over the window: mean phases. */
+export interface GatewayMeansRow {
+  kind: string;
+  payload: string;
+  /** '' when no bundle handled it. */
+  bundleId: string;
+  count: number;
+  meanTotalMs: number;
+  meanWaitMs: number;
+  meanLoadMs: number;
+  meanBundleMs: number;
+  meanAppendMs: number;
+}
 
 export interface SeriesFilter {
   bundleId: string;
@@ -207,8 +242,8 @@ export class PerformanceRepository {
   }
 
   /** Mean phases per command or query, as the gateway measured them, since the given time. */
-  async gatewayMeans(since: Date): Promise<GatewayMeanRow[]> {
-    return this.db.query<GatewayMeanRow[]>(
+  async gatewayMeans(since: Date): Promise<GatewayMeansRow[]> {
+    return this.db.query<GatewayMeansRow[]>(
       `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count,
          sum(total_sum_ms) / nullif(sum(count), 0) AS "meanTotalMs",
          sum(wait_sum_ms) / nullif(sum(count), 0) AS "meanWaitMs",

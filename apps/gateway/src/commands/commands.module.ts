@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { DispatchModule } from '../dispatch/dispatch.module';
+import { GatewayMetricsModule } from '../metrics/metrics.module';
+import { RequestsModule } from '../requests/requests.module';
+import { RoutingModule } from '../routing/routing.module';
+import { CommandsService } from './commands.service';
+import { ServiceLocksRepository } from './service-locks.repository';
+
+/** Commands: domain commands the event-sourcing way, service commands with their locks. */
+@Module({
+  imports: [RoutingModule, DispatchModule, RequestsModule, GatewayMetricsModule],
+  providers: [CommandsService, ServiceLocksRepository],
+  exports: [CommandsService],
+})
+export class CommandsModule {}

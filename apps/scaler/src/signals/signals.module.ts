@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { SignalsIngest } from './signals.ingest';
+import { SignalsRepository } from './signals.repository';
+
+/** Suffering and bored signals from bundle instances, stored in batches. */
+@Module({
+  providers: [SignalsIngest, SignalsRepository],
+  exports: [SignalsIngest, SignalsRepository],
+})
+export class SignalsModule {}

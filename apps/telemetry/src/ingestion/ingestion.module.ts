@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TelemetryMetricsModule } from '../metrics/metrics.module';
+import { StorageModule } from '../storage/storage.module';
+import { IngestionService } from './ingestion.service';
+
+/** Telemetry samples from bundles and gateways: checked, bounded per sender, rolled up. */
+@Module({
+  imports: [StorageModule, TelemetryMetricsModule],
+  providers: [IngestionService],
+  exports: [IngestionService],
+})
+export class IngestionModule {}
