@@ -114,7 +114,7 @@ function edgeApp(url: string, seen: Seen, replica: string): AppDefinition {
       PlatformModule.forApp({
         app: 'scaler',
         config,
-        database: { schema: 'edge', entities: [], migrations: [CreateEdgeSchema1763800000002] },
+        database: { schema: 'edge', migrations: [CreateEdgeSchema1763800000002] },
       }),
     ],
     controllers: [EchoController],

@@ -38,7 +38,7 @@ function probeApp(env: Record<string, string>): AppDefinition {
       PlatformModule.forApp({
         app: 'scaler',
         config,
-        database: { schema: 'probe', entities: [], migrations: [CreateProbeSchema1763800000001] },
+        database: { schema: 'probe', migrations: [CreateProbeSchema1763800000001] },
       }),
     ],
   })

@@ -11,6 +11,8 @@ export function entryOf(app: AppName): string {
   return join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 }
 
+const isBuiltSource = (name: string) => (name.endsWith('.ts') && !name.endsWith('.spec.ts')) || name.endsWith('.sql');
+
 /** Sources compiled into dist whose output is missing or older than them. */
 function staleSources(): string[] {
   const stale: string[] = [];
@@ -18,7 +20,8 @@ function staleSources(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+      else if (isBuiltSource(entry.name)) {
+        // TypeScript compiles to .js; SQL files ship as they are (nest-cli.json assets).
         const built = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
         if (!existsSync(built) || statSync(built).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
       }

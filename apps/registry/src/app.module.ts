@@ -1,11 +1,18 @@
 import { PlatformModule } from '@evento/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CatalogModule } from './catalog/catalog.module';
 import type { RegistryConfig } from './config/registry.config';
+import { ConfigurationModule } from './configuration/configuration.module';
+import { ConsumersModule } from './consumers/consumers.module';
+import { ControlModule } from './control/control.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { registryMigrations } from './database/migrations';
-import { RegistryModule } from './registry.module';
+import { InstancesModule } from './instances/instances.module';
+import { RoutingModule } from './routing/routing.module';
 
 export const REGISTRY_SCHEMA = 'registry';
 
+/** The app: the platform (config, logs, NATS, its schema, health, metrics), then one module per feature folder. */
 @Module({})
 export class RegistryAppModule {
   static register(config: RegistryConfig): DynamicModule {
@@ -15,9 +22,15 @@ export class RegistryAppModule {
         PlatformModule.forApp({
           app: 'registry',
           config,
-          database: { schema: REGISTRY_SCHEMA, entities: [], migrations: registryMigrations },
+          database: { schema: REGISTRY_SCHEMA, migrations: registryMigrations },
         }),
-        RegistryModule,
+        RoutingModule,
+        ControlModule,
+        ConfigurationModule,
+        InstancesModule,
+        CatalogModule,
+        ConsumersModule,
+        DashboardModule,
       ],
     };
   }

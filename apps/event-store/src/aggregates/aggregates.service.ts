@@ -12,7 +12,7 @@ import {
 } from '@evento/contracts';
 import { Injectable } from '@nestjs/common';
 import { EventStoreConfig } from '../config/event-store.config';
-import { toStoredEvent, withinBytes } from '../events/event-row';
+import { eventsWithinBytes } from '../events/event-row';
 import { EventsRepository } from '../events/events.repository';
 
 const STORY_PAGE_EVENTS = 1000;
@@ -35,19 +35,21 @@ export class AggregatesService {
       firstPage && !request.ignoreSnapshot ? await this.repository.snapshot(request.aggregateId) : undefined;
     const from = request.afterVersion ?? snapshot?.version ?? 0;
     const budget = MAX_REPLY_BYTES - (snapshot ? Buffer.byteLength(JSON.stringify(snapshot.state)) : 0);
-    const rows = await this.repository.aggregateEvents(request.aggregateId, from, STORY_PAGE_EVENTS);
-    const kept = withinBytes(rows, Math.max(budget, 1));
-    const events = kept.map((row) => toStoredEvent(row, this.config.EVENT_STORE_MODE));
+    const rows = await this.repository.aggregateEvents(
+      request.aggregateId,
+      from,
+      STORY_PAGE_EVENTS,
+      this.config.EVENT_STORE_MODE,
+    );
+    const events = eventsWithinBytes(rows, Math.max(budget, 1));
     const lastVersion = events.length > 0 ? events[events.length - 1].aggregateVersion! : from;
     const version = aggregate?.version ?? 0;
     return {
       aggregateId: request.aggregateId,
       version,
-      deleted: Boolean(aggregate?.deleted_at),
-      deletedAt: aggregate?.deleted_at ? aggregate.deleted_at.toISOString() : null,
-      snapshot: snapshot
-        ? { version: snapshot.version, state: snapshot.state, updatedAt: snapshot.updated_at.toISOString() }
-        : null,
+      deleted: Boolean(aggregate?.deletedAt),
+      deletedAt: aggregate?.deletedAt ?? null,
+      snapshot: snapshot ?? null,
       events,
       nextAfterVersion: lastVersion < version ? lastVersion : null,
     };
@@ -72,7 +74,7 @@ export class AggregatesService {
   async loadSnapshot(aggregateId: string): Promise<SnapshotBody> {
     const snapshot = await this.repository.snapshot(aggregateId);
     if (!snapshot) throw new EventoError(ErrorCode.NOT_FOUND, `No snapshot for aggregate ${aggregateId}`);
-    return { version: snapshot.version, state: snapshot.state, updatedAt: snapshot.updated_at.toISOString() };
+    return snapshot;
   }
 
   async delete(request: DeleteAggregateRequest): Promise<DeleteAggregateResponse> {
@@ -83,12 +85,6 @@ export class AggregatesService {
       this.config.EVENT_STORE_MODE === 'CPES',
     );
     if (!deleted) throw new EventoError(ErrorCode.NOT_FOUND, `Aggregate ${request.aggregateId} has no events`);
-    return {
-      aggregateId: request.aggregateId,
-      version: deleted.version,
-      deletedAt: deleted.deleted_at.toISOString(),
-      deletedBy: deleted.deleted_by,
-      deletedNow: deleted.deleted_now,
-    };
+    return { aggregateId: request.aggregateId, ...deleted };
   }
 }

@@ -1,9 +1,10 @@
-import type { AppendRequest, OrderingMode } from '@evento/contracts';
+import type { AppendRequest, DeleteAggregateResponse, OrderingMode, SnapshotBody } from '@evento/contracts';
+import { isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Cursor } from './cursor';
-import { EVENT_COLUMNS, type EventRow } from './event-row';
+import { cursorSql, EVENT_COLUMNS, type EventRow } from './event-row';
 
 export type AppendResult =
   | { status: 'ok'; positions: string[]; version: number }
@@ -32,22 +33,16 @@ export interface SearchFilter extends ReadFilter {
 
 export interface AggregateRow {
   version: number;
-  deleted_at: Date | null;
-  deleted_by: string | null;
+  /** ISO 8601, null while the aggregate is not deleted. */
+  deletedAt: string | null;
+  deletedBy: string | null;
 }
 
-export interface SnapshotRow {
-  version: number;
-  state: Record<string, unknown>;
-  updated_at: Date;
-}
+/** A deletion mark: the response to a delete but for the aggregate id. */
+export type DeletionRow = Omit<DeleteAggregateResponse, 'aggregateId'>;
 
-export interface DeletionRow {
-  version: number;
-  deleted_at: Date;
-  deleted_by: string;
-  deleted_now: boolean;
-}
+/** Columns of a deletion mark of `aggregates`, without deletedNow. */
+const DELETION_COLUMNS = `version, ${isoTimestamp('deleted_at')} AS "deletedAt", deleted_by AS "deletedBy"`;
 
 function isEventIdRace(error: unknown): boolean {
   const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
@@ -88,7 +83,7 @@ export class EventsRepository {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const rows = await this.db.query<Array<{ outcome: BatchOutcome }>>(
-          'SELECT "event_store"."append_batch"($1::jsonb, $2, $3) AS outcome',
+          `SELECT "event_store"."append_batch"(p_requests => $1::jsonb, p_serialized => $2, p_plain => $3) AS outcome`,
           [JSON.stringify(requests), serialized, plain],
         );
         return rows[0].outcome;
@@ -118,20 +113,21 @@ export class EventsRepository {
     // Qualified: a bare `position` would name the text output column and sort "10" before "9".
     const order = mode === 'CPES' ? 'events.position' : 'events.tx_id, events.position';
     return this.db.query<EventRow[]>(
-      `SELECT ${EVENT_COLUMNS} FROM "event_store"."events" WHERE ${where.join(' AND ')}
+      `SELECT ${EVENT_COLUMNS[mode]} FROM "event_store"."events" WHERE ${where.join(' AND ')}
        ORDER BY ${order} LIMIT $${params.length}`,
       params,
     );
   }
 
-  async head(filter: ReadFilter, mode: OrderingMode): Promise<{ position: string; tx_id: string } | undefined> {
+  /** The newest readable event's position and reader cursor. */
+  async head(filter: ReadFilter, mode: OrderingMode): Promise<{ position: string; cursor: string } | undefined> {
     const params: unknown[] = [];
     const where: string[] = ['true'];
     if (mode === 'APES') where.push('tx_id < pg_snapshot_xmin(pg_current_snapshot())');
     this.addReadFilter(filter, where, params);
     const order = mode === 'CPES' ? 'events.position DESC' : 'events.tx_id DESC, events.position DESC';
-    const rows = await this.db.query<Array<{ position: string; tx_id: string }>>(
-      `SELECT position::text AS position, tx_id::text AS tx_id FROM "event_store"."events"
+    const rows = await this.db.query<Array<{ position: string; cursor: string }>>(
+      `SELECT position::text AS "position", ${cursorSql(mode)} AS "cursor" FROM "event_store"."events"
        WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT 1`,
       params,
     );
@@ -144,7 +140,8 @@ export class EventsRepository {
    */
   async aggregate(aggregateId: string): Promise<AggregateRow | undefined> {
     const rows = await this.db.query<AggregateRow[]>(
-      `SELECT coalesce(v.version, a.version) AS version, a.deleted_at, a.deleted_by
+      `SELECT coalesce(v.version, a.version) AS version, ${isoTimestamp('a.deleted_at')} AS "deletedAt",
+              a.deleted_by AS "deletedBy"
          FROM (SELECT max(aggregate_version) AS version FROM "event_store"."events" WHERE aggregate_id = $1) v
          LEFT JOIN "event_store"."aggregates" a ON a.aggregate_id = $1 AND a.deleted_at IS NOT NULL
         WHERE v.version IS NOT NULL OR a.aggregate_id IS NOT NULL`,
@@ -153,17 +150,23 @@ export class EventsRepository {
     return rows[0];
   }
 
-  async aggregateEvents(aggregateId: string, afterVersion: number, limit: number): Promise<EventRow[]> {
+  async aggregateEvents(
+    aggregateId: string,
+    afterVersion: number,
+    limit: number,
+    mode: OrderingMode,
+  ): Promise<EventRow[]> {
     return this.db.query<EventRow[]>(
-      `SELECT ${EVENT_COLUMNS} FROM "event_store"."events"
+      `SELECT ${EVENT_COLUMNS[mode]} FROM "event_store"."events"
        WHERE aggregate_id = $1 AND aggregate_version > $2 ORDER BY aggregate_version LIMIT $3`,
       [aggregateId, afterVersion, limit],
     );
   }
 
-  async snapshot(aggregateId: string): Promise<SnapshotRow | undefined> {
-    const rows = await this.db.query<SnapshotRow[]>(
-      'SELECT version, state, updated_at FROM "event_store"."snapshots" WHERE aggregate_id = $1',
+  async snapshot(aggregateId: string): Promise<SnapshotBody | undefined> {
+    const rows = await this.db.query<SnapshotBody[]>(
+      `SELECT version, state, ${isoTimestamp('updated_at')} AS "updatedAt" FROM "event_store"."snapshots"
+        WHERE aggregate_id = $1`,
       [aggregateId],
     );
     return rows[0];
@@ -211,7 +214,7 @@ export class EventsRepository {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey]);
       // The mark records the version the log holds; no row comes back for an aggregate without
       // events, or one already marked.
-      const [row] = await manager.query<Array<Omit<DeletionRow, 'deleted_now'>>>(
+      const [row] = await manager.query<Array<Omit<DeletionRow, 'deletedNow'>>>(
         `INSERT INTO "event_store"."aggregates" (aggregate_id, version, deleted_at, deleted_by, delete_reason)
          SELECT $1, max(aggregate_version), now(), $2, $3 FROM "event_store"."events" WHERE aggregate_id = $1
          HAVING max(aggregate_version) IS NOT NULL
@@ -219,26 +222,25 @@ export class EventsRepository {
            SET version = EXCLUDED.version, updated_at = now(), deleted_at = EXCLUDED.deleted_at,
                deleted_by = EXCLUDED.deleted_by, delete_reason = EXCLUDED.delete_reason
          WHERE "event_store"."aggregates".deleted_at IS NULL
-         RETURNING version, deleted_at, deleted_by`,
+         RETURNING ${DELETION_COLUMNS}`,
         [aggregateId, deletedBy, reason ?? null],
       );
       if (!row) {
-        const existing = await manager.query<Array<Omit<DeletionRow, 'deleted_now'>>>(
-          `SELECT version, deleted_at, deleted_by FROM "event_store"."aggregates"
+        const existing = await manager.query<Array<Omit<DeletionRow, 'deletedNow'>>>(
+          `SELECT ${DELETION_COLUMNS} FROM "event_store"."aggregates"
            WHERE aggregate_id = $1 AND deleted_at IS NOT NULL`,
           [aggregateId],
         );
-        return existing[0] ? { ...existing[0], deleted_now: false } : undefined;
+        return existing[0] ? { ...existing[0], deletedNow: false } : undefined;
       }
-      await manager.query('UPDATE "event_store"."events" SET deleted_at = $2 WHERE aggregate_id = $1', [
+      // now() is the transaction's start, so the same instant as the mark's deleted_at.
+      await manager.query('UPDATE "event_store"."events" SET deleted_at = now() WHERE aggregate_id = $1', [
         aggregateId,
-        row.deleted_at,
       ]);
-      await manager.query('UPDATE "event_store"."snapshots" SET deleted_at = $2 WHERE aggregate_id = $1', [
+      await manager.query('UPDATE "event_store"."snapshots" SET deleted_at = now() WHERE aggregate_id = $1', [
         aggregateId,
-        row.deleted_at,
       ]);
-      return { ...row, deleted_now: true };
+      return { ...row, deletedNow: true };
     });
   }
 
@@ -247,6 +249,7 @@ export class EventsRepository {
     offset: number,
     limit: number,
     order: 'asc' | 'desc',
+    mode: OrderingMode,
   ): Promise<{ rows: EventRow[]; total: number }> {
     const params: unknown[] = [];
     const where: string[] = ['true'];
@@ -268,7 +271,7 @@ export class EventsRepository {
       params,
     );
     const rows = await this.db.query<EventRow[]>(
-      `SELECT ${EVENT_COLUMNS} FROM "event_store"."events" WHERE ${whereSql}
+      `SELECT ${EVENT_COLUMNS[mode]} FROM "event_store"."events" WHERE ${whereSql}
        ORDER BY events.position ${order === 'desc' ? 'DESC' : 'ASC'} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
       [...params, offset, limit],
     );

@@ -20,7 +20,7 @@ import { EventStoreConfig } from '../config/event-store.config';
 import { AppendBatcher } from './append-batcher';
 import { AppendedNotifier } from './appended.notifier';
 import { formatCursor, parseCursor } from './cursor';
-import { toStoredEvent, withinBytes } from './event-row';
+import { eventsWithinBytes } from './event-row';
 import { EventsRepository } from './events.repository';
 
 const DEFAULT_FETCH_LIMIT = 500;
@@ -150,11 +150,10 @@ export class EventsService {
     const deadline = Math.min(Date.now() + (request.waitMs ?? 0), callerDeadline - REPLY_MARGIN_MS);
     let recheckMs = 0;
     for (;;) {
-      const rows = withinBytes(await this.repository.read(after, filter, limit, mode), maxBytes);
+      const events = eventsWithinBytes(await this.repository.read(after, filter, limit, mode), maxBytes);
       const remaining = deadline - Date.now();
       // Shutting down: answer with what there is rather than hold the shutdown.
-      if (rows.length > 0 || remaining <= 0 || this.notifier.closing) {
-        const events = rows.map((row) => toStoredEvent(row, mode));
+      if (events.length > 0 || remaining <= 0 || this.notifier.closing) {
         return { events, cursor: events.length > 0 ? events[events.length - 1].cursor : (request.after ?? '') };
       }
       if (recheckMs > 0) {
@@ -175,10 +174,8 @@ export class EventsService {
 
   async head(request: HeadRequest): Promise<HeadResponse> {
     const mode = this.config.EVENT_STORE_MODE;
-    const row = await this.repository.head({ context: request.context }, mode);
-    return row
-      ? { cursor: formatCursor(mode, row.tx_id, row.position), position: row.position }
-      : { cursor: '', position: '0' };
+    const head = await this.repository.head({ context: request.context }, mode);
+    return head ?? { cursor: '', position: '0' };
   }
 
   async search(request: SearchEventsRequest): Promise<SearchEventsResponse> {
@@ -189,14 +186,9 @@ export class EventsService {
       (page - 1) * pageSize,
       pageSize,
       request.order ?? 'asc',
+      this.config.EVENT_STORE_MODE,
     );
-    const kept = withinBytes(rows, MAX_REPLY_BYTES);
-    return {
-      items: kept.map((row) => toStoredEvent(row, this.config.EVENT_STORE_MODE)),
-      page,
-      pageSize,
-      total,
-      truncated: kept.length < rows.length,
-    };
+    const items = eventsWithinBytes(rows, MAX_REPLY_BYTES);
+    return { items, page, pageSize, total, truncated: items.length < rows.length };
   }
 }

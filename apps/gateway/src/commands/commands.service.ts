@@ -22,7 +22,7 @@ import { InstanceDispatcher } from '../dispatch/instance-dispatcher.service';
 import { GatewayMetrics, RequestTiming } from '../metrics/gateway-metrics.service';
 import { eventIdFor, type RequestContext } from '../requests/request-context';
 import { type Destination, RoutingTableService } from '../routing/routing-table.service';
-import { InstanceSelector } from '../routing/instance-selector';
+import { InstanceSelector } from '../dispatch/instance-selector';
 import { domainAggregateId } from './command-target';
 import { KeyedQueue } from './keyed-queue';
 import { PayloadChecks } from '../requests/payload-checks';

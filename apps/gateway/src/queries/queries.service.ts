@@ -4,7 +4,7 @@ import { InstanceDispatcher } from '../dispatch/instance-dispatcher.service';
 import { GatewayMetrics, RequestTiming } from '../metrics/gateway-metrics.service';
 import { PayloadChecks } from '../requests/payload-checks';
 import type { RequestContext } from '../requests/request-context';
-import { InstanceSelector } from '../routing/instance-selector';
+import { InstanceSelector } from '../dispatch/instance-selector';
 import { RoutingTableService } from '../routing/routing-table.service';
 
 /** Queries go to the least busy projection instance; reading twice is harmless, so a lost instance is retried. */

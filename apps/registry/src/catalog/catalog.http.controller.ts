@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ParseBundleIdPipe } from './bundle-id.pipe';
+import { ParseBundleIdPipe } from '../common/bundle-id.pipe';
 import { CatalogService } from './catalog.service';
 import { ParsePayloadNamePipe } from './payload-name.pipe';
 import {

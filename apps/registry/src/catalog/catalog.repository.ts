@@ -1,67 +1,25 @@
 import type { BundleDescriptor } from '@evento/contracts';
+import { isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { Paged } from '../common/page-query.dto';
+import type {
+  BundleHandlerDto,
+  BundleSummaryDto,
+  ComponentDto,
+  ComponentSummaryDto,
+  HandlerDto,
+  PayloadDto,
+  PayloadHandlerRefDto,
+} from './dto/catalog.dto';
 
-export interface BundleRow {
-  bundle_id: string;
-  bundle_version: string;
-  description: string | null;
-  detail: string | null;
-  repository_url: string | null;
-  line_prefix: string | null;
-  discovered_at: Date | null;
-  updated_at: Date;
-  live_instances: number;
-  components: number;
-  handlers: number;
-  payloads: number;
-}
-
-export interface ComponentRow {
-  name: string;
-  type: string;
-  description: string | null;
-  path: string | null;
-  line: number | null;
-}
-
-export interface HandlerRow {
-  component_name: string;
-  handler_type: string;
-  payload: string;
-  return_type: string | null;
-  returns_many: boolean;
-  association_property: string | null;
-  line: number | null;
-  invoked_commands: string[];
-  invoked_queries: string[];
-}
-
-export interface PayloadRow {
-  bundle_id: string;
-  name: string;
-  kind: string;
-  json_schema: Record<string, unknown> | null;
-  domain: string | null;
-  description: string | null;
-  detail: string | null;
-  aggregate_id_property: string | null;
-}
-
-export interface PayloadUsageRow {
-  bundle_id: string;
-  component_name: string;
-  component_type: string;
-  handler_type: string;
-  payload: string;
-  return_type: string | null;
-  returns_many: boolean;
-  association_property: string | null;
+/** A payload of a bundle with the handlers that handle, return or invoke it, as PayloadDetailDto lists them. */
+export interface PayloadUsageRow extends PayloadHandlerRefDto {
   handles: boolean;
   returns: boolean;
-  invokes_as_command: boolean;
-  invokes_as_query: boolean;
+  invokesAsCommand: boolean;
+  invokesAsQuery: boolean;
 }
 
 export interface CatalogCounts {
@@ -70,9 +28,32 @@ export interface CatalogCounts {
   payloads: number;
 }
 
-/** Live = not gone and the lease has not run out (the sweep may not have marked it yet). */
+/** Live instances of bundle `b`: not gone and the lease has not run out (the sweep may not have marked them yet). */
 const LIVE_INSTANCES = `(SELECT count(*)::int FROM "registry"."instances" i
   WHERE i."bundle_id" = b."bundle_id" AND i."status" <> 'gone' AND i."lease_expires_at" > now())`;
+
+/** A BundleSummaryDto of bundle `b` with its live instances counted in `live`. */
+const BUNDLE_SUMMARY_COLUMNS = `b."bundle_id" AS "bundleId", b."bundle_version" AS "bundleVersion", b."description",
+  b."repository_url" AS "repositoryUrl", b."line_prefix" AS "linePrefix",
+  ${isoTimestamp('b."discovered_at"')} AS "discoveredAt", ${isoTimestamp('b."updated_at"')} AS "updatedAt",
+  live.n AS "liveInstances", live.n > 0 AS "present",
+  (SELECT count(*)::int FROM "registry"."components" c WHERE c."bundle_id" = b."bundle_id") AS "components",
+  (SELECT count(*)::int FROM "registry"."handlers" h WHERE h."bundle_id" = b."bundle_id") AS "handlers",
+  (SELECT count(*)::int FROM "registry"."payloads" p WHERE p."bundle_id" = b."bundle_id") AS "payloads"`;
+const BUNDLES_FROM = `"registry"."bundles" b CROSS JOIN LATERAL (SELECT ${LIVE_INSTANCES} AS n) live`;
+
+/** A ComponentDto of component `c`. */
+const COMPONENT_COLUMNS = `c."name", c."type", c."description", c."path", c."line"`;
+
+/** A HandlerDto of handler `h`. */
+const HANDLER_COLUMNS = `h."component_name" AS "componentName", h."handler_type" AS "handlerType", h."payload",
+  h."return_type" AS "returnType", h."returns_many" AS "returnsMany",
+  h."association_property" AS "associationProperty", h."line", h."invoked_commands" AS "invokedCommands",
+  h."invoked_queries" AS "invokedQueries"`;
+
+/** A PayloadDto of payload `p`. */
+const PAYLOAD_COLUMNS = `p."bundle_id" AS "bundleId", p."name", p."kind", p."domain", p."description", p."detail",
+  p."json_schema" AS "jsonSchema", p."aggregate_id_property" AS "aggregateIdProperty"`;
 
 /** The only place that touches the catalog tables. */
 @Injectable()
@@ -83,37 +64,13 @@ export class CatalogRepository {
    * Replaces what the bundle reported before, in one transaction: rows it reports again are
    * updated, rows it no longer reports are deleted. The upsert of the bundle row locks it first,
    * so two instances of one bundle discovering at once take turns instead of interleaving.
+   * The descriptor's lists go in as JSON, read with its own (camelCase) keys; a key it leaves
+   * out reads as NULL.
    */
   async replace(bundleId: string, bundleVersion: string, descriptor: BundleDescriptor): Promise<CatalogCounts> {
-    const components = descriptor.components.map((c) => ({
-      name: c.name,
-      type: c.type,
-      description: c.description ?? null,
-      path: c.path ?? null,
-      line: c.line ?? null,
-    }));
-    const handlers = descriptor.components.flatMap((c) =>
-      c.handlers.map((h) => ({
-        component_name: c.name,
-        handler_type: h.handlerType,
-        payload: h.payload,
-        return_type: h.returnType ?? null,
-        returns_many: h.returnsMany ?? false,
-        association_property: h.associationProperty ?? null,
-        line: h.line ?? null,
-        invoked_commands: h.invokedCommands ?? [],
-        invoked_queries: h.invokedQueries ?? [],
-      })),
-    );
-    const payloads = descriptor.payloads.map((p) => ({
-      name: p.name,
-      kind: p.kind,
-      json_schema: p.schema ?? null,
-      domain: p.domain ?? null,
-      description: p.description ?? null,
-      detail: p.detail ?? null,
-      aggregate_id_property: p.aggregateIdProperty ?? null,
-    }));
+    const components = JSON.stringify(descriptor.components.map(({ handlers: _handlers, ...component }) => component));
+    const handlers = descriptor.components.flatMap((c) => c.handlers.map((h) => ({ ...h, componentName: c.name })));
+    const payloads = descriptor.payloads;
     return this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO "registry"."bundles"
@@ -137,7 +94,7 @@ export class CatalogRepository {
       await tx.query(
         `DELETE FROM "registry"."components" WHERE "bundle_id" = $1
            AND "name" <> ALL (SELECT x."name" FROM jsonb_to_recordset($2::jsonb) AS x("name" text))`,
-        [bundleId, JSON.stringify(components)],
+        [bundleId, components],
       );
       await tx.query(
         `INSERT INTO "registry"."components" ("bundle_id", "name", "type", "description", "path", "line")
@@ -145,14 +102,14 @@ export class CatalogRepository {
            FROM jsonb_to_recordset($2::jsonb) AS x("name" text, "type" text, "description" text, "path" text, "line" int)
          ON CONFLICT ("bundle_id", "name") DO UPDATE SET "type" = EXCLUDED."type",
            "description" = EXCLUDED."description", "path" = EXCLUDED."path", "line" = EXCLUDED."line"`,
-        [bundleId, JSON.stringify(components)],
+        [bundleId, components],
       );
       await tx.query(
         `DELETE FROM "registry"."handlers" h WHERE h."bundle_id" = $1
            AND NOT EXISTS (
              SELECT 1 FROM jsonb_to_recordset($2::jsonb)
-                        AS x("component_name" text, "handler_type" text, "payload" text)
-              WHERE x."component_name" = h."component_name" AND x."handler_type" = h."handler_type"
+                        AS x("componentName" text, "handlerType" text, "payload" text)
+              WHERE x."componentName" = h."component_name" AND x."handlerType" = h."handler_type"
                 AND x."payload" = h."payload")`,
         [bundleId, JSON.stringify(handlers)],
       );
@@ -160,13 +117,13 @@ export class CatalogRepository {
         `INSERT INTO "registry"."handlers"
            ("bundle_id", "component_name", "handler_type", "payload", "return_type", "returns_many",
             "association_property", "line", "invoked_commands", "invoked_queries")
-         SELECT $1, x."component_name", x."handler_type", x."payload", x."return_type", x."returns_many",
-                x."association_property", x."line",
-                ARRAY(SELECT jsonb_array_elements_text(x."invoked_commands")),
-                ARRAY(SELECT jsonb_array_elements_text(x."invoked_queries"))
-           FROM jsonb_to_recordset($2::jsonb) AS x("component_name" text, "handler_type" text, "payload" text,
-                "return_type" text, "returns_many" boolean, "association_property" text, "line" int,
-                "invoked_commands" jsonb, "invoked_queries" jsonb)
+         SELECT $1, x."componentName", x."handlerType", x."payload", x."returnType", COALESCE(x."returnsMany", false),
+                x."associationProperty", x."line",
+                ARRAY(SELECT jsonb_array_elements_text(COALESCE(x."invokedCommands", '[]'))),
+                ARRAY(SELECT jsonb_array_elements_text(COALESCE(x."invokedQueries", '[]')))
+           FROM jsonb_to_recordset($2::jsonb) AS x("componentName" text, "handlerType" text, "payload" text,
+                "returnType" text, "returnsMany" boolean, "associationProperty" text, "line" int,
+                "invokedCommands" jsonb, "invokedQueries" jsonb)
          ON CONFLICT ("bundle_id", "component_name", "handler_type", "payload") DO UPDATE SET
            "return_type" = EXCLUDED."return_type", "returns_many" = EXCLUDED."returns_many",
            "association_property" = EXCLUDED."association_property", "line" = EXCLUDED."line",
@@ -181,56 +138,54 @@ export class CatalogRepository {
       await tx.query(
         `INSERT INTO "registry"."payloads"
            ("bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property")
-         SELECT $1, x."name", x."kind", x."json_schema", x."domain", x."description", x."detail",
-                x."aggregate_id_property"
-           FROM jsonb_to_recordset($2::jsonb) AS x("name" text, "kind" text, "json_schema" jsonb, "domain" text,
-                "description" text, "detail" text, "aggregate_id_property" text)
+         SELECT $1, x."name", x."kind", x."schema", x."domain", x."description", x."detail", x."aggregateIdProperty"
+           FROM jsonb_to_recordset($2::jsonb) AS x("name" text, "kind" text, "schema" jsonb, "domain" text,
+                "description" text, "detail" text, "aggregateIdProperty" text)
          ON CONFLICT ("bundle_id", "name") DO UPDATE SET "kind" = EXCLUDED."kind",
            "json_schema" = EXCLUDED."json_schema", "domain" = EXCLUDED."domain",
            "description" = EXCLUDED."description", "detail" = EXCLUDED."detail",
            "aggregate_id_property" = EXCLUDED."aggregate_id_property"`,
         [bundleId, JSON.stringify(payloads)],
       );
-      return { components: components.length, handlers: handlers.length, payloads: payloads.length };
+      return { components: descriptor.components.length, handlers: handlers.length, payloads: payloads.length };
     });
   }
 
-  async bundles(bundleId?: string): Promise<BundleRow[]> {
-    return this.db.query<BundleRow[]>(
-      `SELECT b."bundle_id", b."bundle_version", b."description", b."detail", b."repository_url", b."line_prefix",
-              b."discovered_at", b."updated_at", ${LIVE_INSTANCES} AS "live_instances",
-              (SELECT count(*)::int FROM "registry"."components" c WHERE c."bundle_id" = b."bundle_id") AS "components",
-              (SELECT count(*)::int FROM "registry"."handlers" h WHERE h."bundle_id" = b."bundle_id") AS "handlers",
-              (SELECT count(*)::int FROM "registry"."payloads" p WHERE p."bundle_id" = b."bundle_id") AS "payloads"
-         FROM "registry"."bundles" b
-        WHERE $1::text IS NULL OR b."bundle_id" = $1
-        ORDER BY b."bundle_id"`,
-      [bundleId ?? null],
+  async bundles(): Promise<BundleSummaryDto[]> {
+    return this.db.query<BundleSummaryDto[]>(
+      `SELECT ${BUNDLE_SUMMARY_COLUMNS} FROM ${BUNDLES_FROM} ORDER BY b."bundle_id"`,
     );
   }
 
-  async components(bundleId: string): Promise<ComponentRow[]> {
-    return this.db.query<ComponentRow[]>(
-      `SELECT "name", "type", "description", "path", "line" FROM "registry"."components"
-        WHERE "bundle_id" = $1 ORDER BY "name"`,
+  async bundle(bundleId: string): Promise<(BundleSummaryDto & { detail: string | null }) | undefined> {
+    const rows = await this.db.query<Array<BundleSummaryDto & { detail: string | null }>>(
+      `SELECT ${BUNDLE_SUMMARY_COLUMNS}, b."detail" FROM ${BUNDLES_FROM} WHERE b."bundle_id" = $1`,
+      [bundleId],
+    );
+    return rows[0];
+  }
+
+  async components(bundleId: string): Promise<ComponentDto[]> {
+    return this.db.query<ComponentDto[]>(
+      `SELECT ${COMPONENT_COLUMNS} FROM "registry"."components" c WHERE c."bundle_id" = $1 ORDER BY c."name"`,
       [bundleId],
     );
   }
 
-  async handlers(bundleId: string): Promise<HandlerRow[]> {
-    return this.db.query<HandlerRow[]>(
-      `SELECT "component_name", "handler_type", "payload", "return_type", "returns_many", "association_property",
-              "line", "invoked_commands", "invoked_queries"
-         FROM "registry"."handlers" WHERE "bundle_id" = $1 ORDER BY "component_name", "handler_type", "payload"`,
-      [bundleId],
+  /** The bundle's handlers, of one component when given. */
+  async handlers(bundleId: string, componentName?: string): Promise<HandlerDto[]> {
+    return this.db.query<HandlerDto[]>(
+      `SELECT ${HANDLER_COLUMNS} FROM "registry"."handlers" h
+        WHERE h."bundle_id" = $1 AND ($2::text IS NULL OR h."component_name" = $2)
+        ORDER BY h."component_name", h."handler_type", h."payload"`,
+      [bundleId, componentName ?? null],
     );
   }
 
-  async payloads(bundleId?: string): Promise<PayloadRow[]> {
-    return this.db.query<PayloadRow[]>(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property"
-         FROM "registry"."payloads" WHERE $1::text IS NULL OR "bundle_id" = $1 ORDER BY "name", "bundle_id"`,
-      [bundleId ?? null],
+  async payloads(bundleId: string): Promise<PayloadDto[]> {
+    return this.db.query<PayloadDto[]>(
+      `SELECT ${PAYLOAD_COLUMNS} FROM "registry"."payloads" p WHERE p."bundle_id" = $1 ORDER BY p."name"`,
+      [bundleId],
     );
   }
 
@@ -240,21 +195,21 @@ export class CatalogRepository {
     kind?: string;
     limit: number;
     offset: number;
-  }): Promise<Array<PayloadRow & { total: number }>> {
-    return this.db.query(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property",
-              (count(*) OVER ())::int AS "total"
-         FROM "registry"."payloads"
-        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "kind" = $2)
-        ORDER BY "name", "bundle_id" LIMIT $3 OFFSET $4`,
+  }): Promise<Array<Paged<PayloadDto>>> {
+    return this.db.query<Array<Paged<PayloadDto>>>(
+      `SELECT ${PAYLOAD_COLUMNS}, (count(*) OVER ())::int AS "total"
+         FROM "registry"."payloads" p
+        WHERE ($1::text IS NULL OR p."bundle_id" = $1) AND ($2::text IS NULL OR p."kind" = $2)
+        ORDER BY p."name", p."bundle_id" LIMIT $3 OFFSET $4`,
       [filter.bundleId ?? null, filter.kind ?? null, filter.limit, filter.offset],
     );
   }
 
   /** Every bundle's declaration of one payload name, with its JSON Schema (null when none). */
-  async payloadSchemas(name: string): Promise<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>> {
-    return this.db.query<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>>(
-      `SELECT "bundle_id", "json_schema" FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+  async payloadSchemas(name: string): Promise<Array<Pick<PayloadDto, 'bundleId' | 'jsonSchema'>>> {
+    return this.db.query<Array<Pick<PayloadDto, 'bundleId' | 'jsonSchema'>>>(
+      `SELECT "bundle_id" AS "bundleId", "json_schema" AS "jsonSchema" FROM "registry"."payloads"
+        WHERE "name" = $1 ORDER BY "bundle_id"`,
       [name],
     );
   }
@@ -265,9 +220,9 @@ export class CatalogRepository {
     type?: string;
     limit: number;
     offset: number;
-  }): Promise<Array<ComponentRow & { bundle_id: string; handlers: number; total: number }>> {
-    return this.db.query(
-      `SELECT c."bundle_id", c."name", c."type", c."description", c."path", c."line",
+  }): Promise<Array<Paged<ComponentSummaryDto>>> {
+    return this.db.query<Array<Paged<ComponentSummaryDto>>>(
+      `SELECT c."bundle_id" AS "bundleId", ${COMPONENT_COLUMNS},
               (SELECT count(*)::int FROM "registry"."handlers" h
                 WHERE h."bundle_id" = c."bundle_id" AND h."component_name" = c."name") AS "handlers",
               (count(*) OVER ())::int AS "total"
@@ -278,10 +233,9 @@ export class CatalogRepository {
     );
   }
 
-  async component(bundleId: string, name: string): Promise<ComponentRow | undefined> {
-    const rows = await this.db.query<ComponentRow[]>(
-      `SELECT "name", "type", "description", "path", "line" FROM "registry"."components"
-        WHERE "bundle_id" = $1 AND "name" = $2`,
+  async component(bundleId: string, name: string): Promise<ComponentDto | undefined> {
+    const rows = await this.db.query<ComponentDto[]>(
+      `SELECT ${COMPONENT_COLUMNS} FROM "registry"."components" c WHERE c."bundle_id" = $1 AND c."name" = $2`,
       [bundleId, name],
     );
     return rows[0];
@@ -295,14 +249,13 @@ export class CatalogRepository {
     payload?: string;
     limit: number;
     offset: number;
-  }): Promise<Array<HandlerRow & { bundle_id: string; total: number }>> {
-    return this.db.query(
-      `SELECT "bundle_id", "component_name", "handler_type", "payload", "return_type", "returns_many",
-              "association_property", "line", "invoked_commands", "invoked_queries", (count(*) OVER ())::int AS "total"
-         FROM "registry"."handlers"
-        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "component_name" = $2)
-          AND ($3::text IS NULL OR "handler_type" = $3) AND ($4::text IS NULL OR "payload" = $4)
-        ORDER BY "bundle_id", "component_name", "handler_type", "payload" LIMIT $5 OFFSET $6`,
+  }): Promise<Array<Paged<BundleHandlerDto>>> {
+    return this.db.query<Array<Paged<BundleHandlerDto>>>(
+      `SELECT h."bundle_id" AS "bundleId", ${HANDLER_COLUMNS}, (count(*) OVER ())::int AS "total"
+         FROM "registry"."handlers" h
+        WHERE ($1::text IS NULL OR h."bundle_id" = $1) AND ($2::text IS NULL OR h."component_name" = $2)
+          AND ($3::text IS NULL OR h."handler_type" = $3) AND ($4::text IS NULL OR h."payload" = $4)
+        ORDER BY h."bundle_id", h."component_name", h."handler_type", h."payload" LIMIT $5 OFFSET $6`,
       [
         filter.bundleId ?? null,
         filter.componentName ?? null,
@@ -317,10 +270,11 @@ export class CatalogRepository {
   /** Every handler that handles, returns or invokes the payload, with its component's type. */
   async payloadUsage(name: string): Promise<PayloadUsageRow[]> {
     return this.db.query<PayloadUsageRow[]>(
-      `SELECT h."bundle_id", h."component_name", c."type" AS "component_type", h."handler_type", h."payload",
-              h."return_type", h."returns_many", h."association_property",
+      `SELECT h."bundle_id" AS "bundleId", h."component_name" AS "componentName", c."type" AS "componentType",
+              h."handler_type" AS "handlerType", h."payload", h."return_type" AS "returnType",
+              h."returns_many" AS "returnsMany", h."association_property" AS "associationProperty",
               h."payload" = $1 AS "handles", h."return_type" = $1 AS "returns",
-              $1 = ANY(h."invoked_commands") AS "invokes_as_command", $1 = ANY(h."invoked_queries") AS "invokes_as_query"
+              $1 = ANY(h."invoked_commands") AS "invokesAsCommand", $1 = ANY(h."invoked_queries") AS "invokesAsQuery"
          FROM "registry"."handlers" h
          JOIN "registry"."components" c ON c."bundle_id" = h."bundle_id" AND c."name" = h."component_name"
         WHERE h."payload" = $1 OR h."return_type" = $1
@@ -331,10 +285,9 @@ export class CatalogRepository {
   }
 
   /** Every bundle's declaration of one payload. */
-  async payloadDeclarations(name: string): Promise<PayloadRow[]> {
-    return this.db.query<PayloadRow[]>(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property"
-         FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+  async payloadDeclarations(name: string): Promise<PayloadDto[]> {
+    return this.db.query<PayloadDto[]>(
+      `SELECT ${PAYLOAD_COLUMNS} FROM "registry"."payloads" p WHERE p."name" = $1 ORDER BY p."bundle_id"`,
       [name],
     );
   }
@@ -345,12 +298,12 @@ export class CatalogRepository {
    */
   async remove(bundleId: string): Promise<'removed' | 'absent' | { live: number }> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<Array<{ live_instances: number }>>(
-        `SELECT ${LIVE_INSTANCES} AS "live_instances" FROM "registry"."bundles" b WHERE b."bundle_id" = $1 FOR UPDATE`,
+      const rows = await tx.query<Array<{ liveInstances: number }>>(
+        `SELECT ${LIVE_INSTANCES} AS "liveInstances" FROM "registry"."bundles" b WHERE b."bundle_id" = $1 FOR UPDATE`,
         [bundleId],
       );
       if (rows.length === 0) return 'absent';
-      if (rows[0].live_instances > 0) return { live: rows[0].live_instances };
+      if (rows[0].liveInstances > 0) return { live: rows[0].liveInstances };
       await tx.query('DELETE FROM "registry"."bundles" WHERE "bundle_id" = $1', [bundleId]);
       return 'removed';
     });

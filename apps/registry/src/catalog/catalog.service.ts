@@ -3,22 +3,14 @@ import { readPage } from '../common/page-query.dto';
 import { Injectable } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
 import { RoutingService } from '../routing/routing.service';
-import {
-  type BundleRow,
-  CatalogRepository,
-  type HandlerRow,
-  type PayloadRow,
-  type PayloadUsageRow,
-} from './catalog.repository';
+import { CatalogRepository, type PayloadUsageRow } from './catalog.repository';
 import type {
   BundleDetailDto,
   BundleSummaryDto,
   ComponentDetailDto,
   ComponentPageDto,
-  HandlerDto,
   HandlerPageDto,
   PayloadDetailDto,
-  PayloadDto,
   PayloadHandlerRefDto,
   PayloadPageDto,
 } from './dto/catalog.dto';
@@ -50,24 +42,18 @@ export class CatalogService {
   }
 
   async bundles(): Promise<BundleSummaryDto[]> {
-    return (await this.repository.bundles()).map(toSummary);
+    return this.repository.bundles();
   }
 
   async bundle(bundleId: string): Promise<BundleDetailDto> {
-    const [row] = await this.repository.bundles(bundleId);
-    if (!row) throw new EventoError(ErrorCode.NOT_FOUND, `No bundle ${bundleId} in the catalog`);
-    const [components, handlers, payloads] = await Promise.all([
+    const bundle = await this.repository.bundle(bundleId);
+    if (!bundle) throw new EventoError(ErrorCode.NOT_FOUND, `No bundle ${bundleId} in the catalog`);
+    const [componentList, handlerList, payloadList] = await Promise.all([
       this.repository.components(bundleId),
       this.repository.handlers(bundleId),
       this.repository.payloads(bundleId),
     ]);
-    return {
-      ...toSummary(row),
-      detail: row.detail,
-      componentList: components,
-      handlerList: handlers.map(toHandler),
-      payloadList: payloads.map(toPayload),
-    };
+    return { ...bundle, componentList, handlerList, payloadList };
   }
 
   async payloads(
@@ -75,12 +61,7 @@ export class CatalogService {
     page?: number,
     pageSize?: number,
   ): Promise<PayloadPageDto> {
-    return readPage(
-      (limit, offset) => this.repository.payloadPage({ ...filter, limit, offset }),
-      (r) => toPayload(r),
-      page,
-      pageSize,
-    );
+    return readPage((limit, offset) => this.repository.payloadPage({ ...filter, limit, offset }), page, pageSize);
   }
 
   async components(
@@ -88,27 +69,14 @@ export class CatalogService {
     page?: number,
     pageSize?: number,
   ): Promise<ComponentPageDto> {
-    return readPage(
-      (limit, offset) => this.repository.componentPage({ ...filter, limit, offset }),
-      (r) => ({
-        bundleId: r.bundle_id,
-        name: r.name,
-        type: r.type,
-        description: r.description,
-        path: r.path,
-        line: r.line,
-        handlers: r.handlers,
-      }),
-      page,
-      pageSize,
-    );
+    return readPage((limit, offset) => this.repository.componentPage({ ...filter, limit, offset }), page, pageSize);
   }
 
   async component(bundleId: string, name: string): Promise<ComponentDetailDto> {
     const component = await this.repository.component(bundleId, name);
     if (!component) throw new EventoError(ErrorCode.NOT_FOUND, `Bundle ${bundleId} has no component ${name}`);
-    const handlers = await this.repository.handlerPage({ bundleId, componentName: name, limit: 10_000, offset: 0 });
-    return { bundleId, ...component, handlerList: handlers.map(toHandler) };
+    const handlerList = await this.repository.handlers(bundleId, name);
+    return { bundleId, ...component, handlerList };
   }
 
   async handlers(
@@ -116,12 +84,7 @@ export class CatalogService {
     page?: number,
     pageSize?: number,
   ): Promise<HandlerPageDto> {
-    return readPage(
-      (limit, offset) => this.repository.handlerPage({ ...filter, limit, offset }),
-      (r) => ({ bundleId: r.bundle_id, ...toHandler(r) }),
-      page,
-      pageSize,
-    );
+    return readPage((limit, offset) => this.repository.handlerPage({ ...filter, limit, offset }), page, pageSize);
   }
 
   /** A payload: who declares it (kind, schema), who handles it, who returns it, who invokes it. */
@@ -135,12 +98,12 @@ export class CatalogService {
     }
     return {
       name,
-      declarations: declarations.map(toPayload),
+      declarations,
       handledBy: usage.filter((u) => u.handles).map(toHandlerRef),
       returnedBy: usage.filter((u) => u.returns).map(toHandlerRef),
       invokedBy: usage.flatMap((u) => [
-        ...(u.invokes_as_command ? [{ ...toHandlerRef(u), invokedAs: 'command' as const }] : []),
-        ...(u.invokes_as_query ? [{ ...toHandlerRef(u), invokedAs: 'query' as const }] : []),
+        ...(u.invokesAsCommand ? [{ ...toHandlerRef(u), invokedAs: 'command' as const }] : []),
+        ...(u.invokesAsQuery ? [{ ...toHandlerRef(u), invokedAs: 'query' as const }] : []),
       ]),
     };
   }
@@ -158,59 +121,8 @@ export class CatalogService {
   }
 }
 
-function toSummary(row: BundleRow): BundleSummaryDto {
-  return {
-    bundleId: row.bundle_id,
-    bundleVersion: row.bundle_version,
-    description: row.description,
-    repositoryUrl: row.repository_url,
-    linePrefix: row.line_prefix,
-    discoveredAt: row.discovered_at?.toISOString() ?? null,
-    updatedAt: row.updated_at.toISOString(),
-    liveInstances: row.live_instances,
-    present: row.live_instances > 0,
-    components: row.components,
-    handlers: row.handlers,
-    payloads: row.payloads,
-  };
-}
-
-function toPayload(row: PayloadRow): PayloadDto {
-  return {
-    bundleId: row.bundle_id,
-    name: row.name,
-    kind: row.kind,
-    domain: row.domain,
-    description: row.description,
-    detail: row.detail,
-    jsonSchema: row.json_schema,
-    aggregateIdProperty: row.aggregate_id_property,
-  };
-}
-
-function toHandler(h: HandlerRow): HandlerDto {
-  return {
-    componentName: h.component_name,
-    handlerType: h.handler_type,
-    payload: h.payload,
-    returnType: h.return_type,
-    returnsMany: h.returns_many,
-    associationProperty: h.association_property,
-    line: h.line,
-    invokedCommands: h.invoked_commands,
-    invokedQueries: h.invoked_queries,
-  };
-}
-
-function toHandlerRef(row: PayloadUsageRow): PayloadHandlerRefDto {
-  return {
-    bundleId: row.bundle_id,
-    componentName: row.component_name,
-    componentType: row.component_type,
-    handlerType: row.handler_type,
-    payload: row.payload,
-    returnType: row.return_type,
-    returnsMany: row.returns_many,
-    associationProperty: row.association_property,
-  };
+/** The handler of a usage row, without the flags that say how it uses the payload. */
+function toHandlerRef(usage: PayloadUsageRow): PayloadHandlerRefDto {
+  const { handles: _handles, returns: _returns, invokesAsCommand: _command, invokesAsQuery: _query, ...ref } = usage;
+  return ref;
 }

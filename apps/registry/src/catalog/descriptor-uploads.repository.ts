@@ -37,11 +37,11 @@ export class DescriptorUploadsRepository {
       // Uploads left unfinished past their deadline are forgotten by whoever comes next.
       await tx.query(`DELETE FROM "registry"."descriptor_uploads" WHERE "expires_at" < now()`);
       // One instance has few uploads open at once, so abandoned ones cannot pile up in the table.
-      const open = await tx.query<Array<{ upload_id: string }>>(
-        `SELECT "upload_id" FROM "registry"."descriptor_uploads" WHERE "instance_id" = $1 FOR UPDATE`,
+      const open = await tx.query<Array<{ uploadId: string }>>(
+        `SELECT "upload_id" AS "uploadId" FROM "registry"."descriptor_uploads" WHERE "instance_id" = $1 FOR UPDATE`,
         [part.instanceId],
       );
-      if (open.length >= MAX_OPEN_UPLOADS && !open.some((u) => u.upload_id === part.uploadId)) {
+      if (open.length >= MAX_OPEN_UPLOADS && !open.some((u) => u.uploadId === part.uploadId)) {
         return { kind: 'too-many', open: open.length };
       }
       await tx.query(
@@ -50,13 +50,13 @@ export class DescriptorUploadsRepository {
          ON CONFLICT ("instance_id", "upload_id") DO NOTHING`,
         [part.instanceId, part.uploadId, part.sessionId, part.parts, timeoutMs],
       );
-      const [upload] = await tx.query<Array<{ parts: number; session_id: string }>>(
-        `SELECT "parts", "session_id" FROM "registry"."descriptor_uploads"
+      const [upload] = await tx.query<Array<{ parts: number; sessionId: string }>>(
+        `SELECT "parts", "session_id" AS "sessionId" FROM "registry"."descriptor_uploads"
           WHERE "instance_id" = $1 AND "upload_id" = $2 FOR UPDATE`,
         [part.instanceId, part.uploadId],
       );
-      if (upload.parts !== part.parts || upload.session_id !== part.sessionId) {
-        return { kind: 'mismatch', parts: upload.parts, sessionId: upload.session_id };
+      if (upload.parts !== part.parts || upload.sessionId !== part.sessionId) {
+        return { kind: 'mismatch', parts: upload.parts, sessionId: upload.sessionId };
       }
       await tx.query(
         `INSERT INTO "registry"."descriptor_upload_parts" ("instance_id", "upload_id", "part", "chunk")
@@ -64,15 +64,14 @@ export class DescriptorUploadsRepository {
          ON CONFLICT ("instance_id", "upload_id", "part") DO UPDATE SET "chunk" = EXCLUDED."chunk"`,
         [part.instanceId, part.uploadId, part.part, part.chunk],
       );
-      const [totals] = await tx.query<Array<{ received: number; bytes: string }>>(
-        `SELECT count(*)::int AS "received", COALESCE(sum(octet_length("chunk")), 0) AS "bytes"
+      const [{ received, bytes }] = await tx.query<Array<{ received: number; bytes: number }>>(
+        `SELECT count(*)::int AS "received", COALESCE(sum(octet_length("chunk")), 0)::float8 AS "bytes"
            FROM "registry"."descriptor_upload_parts" WHERE "instance_id" = $1 AND "upload_id" = $2`,
         [part.instanceId, part.uploadId],
       );
-      const bytes = Number(totals.bytes);
-      if (bytes > maxBytes || totals.received < part.parts) {
+      if (bytes > maxBytes || received < part.parts) {
         if (bytes > maxBytes) await this.deleteUpload(tx, part);
-        return bytes > maxBytes ? { kind: 'too-large', bytes } : { kind: 'stored', received: totals.received };
+        return bytes > maxBytes ? { kind: 'too-large', bytes } : { kind: 'stored', received };
       }
       const [assembled] = await tx.query<Array<{ text: string }>>(
         `SELECT string_agg("chunk", '' ORDER BY "part") AS "text"

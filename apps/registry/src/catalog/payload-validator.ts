@@ -44,7 +44,7 @@ export class PayloadValidator {
     }
     // Two bundles may declare the same name: the body must fit every registered schema.
     const errors: PayloadValidationError[] = [];
-    for (const { bundle_id: bundleId, json_schema: schema } of declared) {
+    for (const { bundleId, jsonSchema: schema } of declared) {
       if (!schema) continue;
       const validate = this.validatorFor(bundleId, request.payloadName, schema);
       if (validate(request.body)) continue;

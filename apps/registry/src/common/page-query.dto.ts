@@ -18,17 +18,19 @@ export class PageQueryDto {
   pageSize?: number;
 }
 
+/** A row of a page: an item of the list plus the list's total (`count(*) OVER ()`). */
+export type Paged<T> = T & { total: number };
+
 /**
- * One page of a list whose rows carry the list's total (`count(*) OVER ()`). Past the last page
- * no row carries it, so it is read with a one-row query from the start.
+ * One page of a list whose rows are its items plus the list's total (`count(*) OVER ()`). Past
+ * the last page no row carries it, so it is read with a one-row query from the start.
  */
-export async function readPage<Row extends { total: number }, Item>(
+export async function readPage<Row extends { total: number }>(
   fetch: (limit: number, offset: number) => Promise<Row[]>,
-  toItem: (row: Row) => Item,
   page = 1,
   pageSize = DEFAULT_PAGE_SIZE,
-): Promise<{ items: Item[]; page: number; pageSize: number; total: number }> {
+): Promise<{ items: Array<Omit<Row, 'total'>>; page: number; pageSize: number; total: number }> {
   const rows = await fetch(pageSize, (page - 1) * pageSize);
   const total = rows[0]?.total ?? (page > 1 ? ((await fetch(1, 0))[0]?.total ?? 0) : 0);
-  return { items: rows.map(toItem), page, pageSize, total };
+  return { items: rows.map(({ total: _total, ...item }) => item), page, pageSize, total };
 }

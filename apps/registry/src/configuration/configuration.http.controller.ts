@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ParseBundleIdPipe } from '../catalog/bundle-id.pipe';
+import { ParseBundleIdPipe } from '../common/bundle-id.pipe';
 import { ParseConfigurationKeyPipe } from './configuration-key.pipe';
 import { ConfigurationService } from './configuration.service';
 import {

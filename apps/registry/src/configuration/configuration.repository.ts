@@ -1,13 +1,18 @@
+import { isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 
+/** A configuration value in clear (the service masks secrets). */
 export interface ConfigurationEntryRow {
   key: string;
   value: string;
   secret: boolean;
-  updated_at: Date;
+  /** ISO 8601. */
+  updatedAt: string;
 }
+
+const ENTRY_COLUMNS = `"key", "value", "secret", ${isoTimestamp('"updated_at"')} AS "updatedAt"`;
 
 export interface ConfigurationRows {
   version: number;
@@ -26,17 +31,15 @@ export class ConfigurationRepository {
 
   /** Values and version read in one statement, so they always belong together. */
   async get(bundleId: string): Promise<ConfigurationRows> {
-    const [row] = await this.db.query<Array<{ version: string | null; entries: ConfigurationEntryRow[] }>>(
-      `SELECT (SELECT "version" FROM "registry"."configuration_versions" WHERE "bundle_id" = $1) AS "version",
-              COALESCE((SELECT json_agg(json_build_object('key', "key", 'value', "value", 'secret', "secret",
-                                                          'updated_at', "updated_at") ORDER BY "key")
-                          FROM "registry"."configuration_values" WHERE "bundle_id" = $1), '[]'::json) AS "entries"`,
+    const [row] = await this.db.query<ConfigurationRows[]>(
+      `SELECT COALESCE((SELECT "version" FROM "registry"."configuration_versions" WHERE "bundle_id" = $1), 0)::float8
+                AS "version",
+              COALESCE((SELECT json_agg(e ORDER BY e."key")
+                          FROM (SELECT ${ENTRY_COLUMNS} FROM "registry"."configuration_values"
+                                 WHERE "bundle_id" = $1) e), '[]'::json) AS "entries"`,
       [bundleId],
     );
-    return {
-      version: Number(row.version ?? 0),
-      entries: row.entries.map((e) => ({ ...e, updated_at: new Date(e.updated_at) })),
-    };
+    return row;
   }
 
   /**
@@ -61,7 +64,7 @@ export class ConfigurationRepository {
         const nextSecret = secret ?? current?.secret ?? false;
         if (current && current.value === value && current.secret === nextSecret) {
           const [entry] = await tx.query<ConfigurationEntryRow[]>(
-            `SELECT "key", "value", "secret", "updated_at" FROM "registry"."configuration_values"
+            `SELECT ${ENTRY_COLUMNS} FROM "registry"."configuration_values"
             WHERE "bundle_id" = $1 AND "key" = $2`,
             [bundleId, key],
           );
@@ -72,7 +75,7 @@ export class ConfigurationRepository {
          VALUES ($1, $2, $3, $4, now())
          ON CONFLICT ("bundle_id", "key") DO UPDATE SET "value" = EXCLUDED."value", "secret" = EXCLUDED."secret",
            "updated_at" = now()
-         RETURNING "key", "value", "secret", "updated_at"`,
+         RETURNING ${ENTRY_COLUMNS}`,
           [bundleId, key, value, nextSecret],
         );
         // The whole configuration travels in one NATS message (welcome, configuration message).
@@ -109,12 +112,12 @@ export class ConfigurationRepository {
 
   /** Instances of the bundle whose session is live: the ones a change is delivered to. */
   async liveInstances(bundleId: string): Promise<string[]> {
-    const rows = await this.db.query<Array<{ instance_id: string }>>(
-      `SELECT "instance_id" FROM "registry"."instances"
+    const rows = await this.db.query<Array<{ instanceId: string }>>(
+      `SELECT "instance_id" AS "instanceId" FROM "registry"."instances"
         WHERE "bundle_id" = $1 AND "status" <> 'gone' AND "lease_expires_at" > now() ORDER BY "instance_id"`,
       [bundleId],
     );
-    return rows.map((row) => row.instance_id);
+    return rows.map((row) => row.instanceId);
   }
 
   private async lockVersion(tx: EntityManager, bundleId: string): Promise<number> {
@@ -123,20 +126,20 @@ export class ConfigurationRepository {
        ON CONFLICT ("bundle_id") DO NOTHING`,
       [bundleId],
     );
-    const [row] = await tx.query<Array<{ version: string }>>(
-      `SELECT "version" FROM "registry"."configuration_versions" WHERE "bundle_id" = $1 FOR UPDATE`,
+    const [row] = await tx.query<Array<{ version: number }>>(
+      `SELECT "version"::float8 AS "version" FROM "registry"."configuration_versions" WHERE "bundle_id" = $1 FOR UPDATE`,
       [bundleId],
     );
-    return Number(row.version);
+    return row.version;
   }
 
   private async bump(tx: EntityManager, bundleId: string): Promise<number> {
-    const [rows] = await tx.query<[Array<{ version: string }>, number]>(
+    const [rows] = await tx.query<[Array<{ version: number }>, number]>(
       `UPDATE "registry"."configuration_versions" SET "version" = "version" + 1, "updated_at" = now()
-        WHERE "bundle_id" = $1 RETURNING "version"`,
+        WHERE "bundle_id" = $1 RETURNING "version"::float8 AS "version"`,
       [bundleId],
     );
-    return Number(rows[0].version);
+    return rows[0].version;
   }
 }
 

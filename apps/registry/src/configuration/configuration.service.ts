@@ -108,10 +108,5 @@ async function scrubbed<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function masked(entry: ConfigurationEntryRow): ConfigurationEntryDto {
-  return {
-    key: entry.key,
-    value: entry.secret ? MASKED : entry.value,
-    secret: entry.secret,
-    updatedAt: entry.updated_at.toISOString(),
-  };
+  return { ...entry, value: entry.secret ? MASKED : entry.value };
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ParseBundleIdPipe } from '../catalog/bundle-id.pipe';
+import { ParseBundleIdPipe } from '../common/bundle-id.pipe';
 import { ParseConsumerIdPipe, ParsePositionPipe } from './consumer-params.pipe';
 import { ConsumersService } from './consumers.service';
 import {

@@ -5,12 +5,12 @@ import {
   type ReportConsumersRequest,
   type ReportConsumersResponse,
 } from '@evento/contracts';
-import { DEFAULT_PAGE_SIZE } from '../common/page-query.dto';
+import { readPage } from '../common/page-query.dto';
 import { Injectable } from '@nestjs/common';
 import { RegistryConfig } from '../config/registry.config';
 import { InstanceControl } from '../control/instance-control';
 import { InstancesService } from '../instances/instances.service';
-import { type ConsumerRow, ConsumersRepository } from './consumers.repository';
+import { ConsumersRepository } from './consumers.repository';
 import type { ConsumerDto, ConsumerPageDto } from './dto/consumers.dto';
 import { ConsumerActionReply, ConsumerStatusReply } from './instance-replies';
 
@@ -47,18 +47,12 @@ export class ConsumersService {
     return { accepted: request.consumers.length };
   }
 
-  async list(bundleId: string | undefined, page = 1, pageSize = DEFAULT_PAGE_SIZE): Promise<ConsumerPageDto> {
-    const rows = await this.repository.list({ bundleId, limit: pageSize, offset: (page - 1) * pageSize });
-    return {
-      items: rows.map(toDto),
-      page,
-      pageSize,
-      total: rows[0]?.total ?? (page > 1 ? await this.total(bundleId) : 0),
-    };
+  async list(bundleId: string | undefined, page?: number, pageSize?: number): Promise<ConsumerPageDto> {
+    return readPage((limit, offset) => this.repository.list({ bundleId, limit, offset }), page, pageSize);
   }
 
   async consumer(bundleId: string, consumerId: string): Promise<ConsumerDto> {
-    return toDto(await this.find(bundleId, consumerId));
+    return this.find(bundleId, consumerId);
   }
 
   status(bundleId: string, consumerId: string): Promise<Relayed<ConsumerStatusReply>> {
@@ -103,14 +97,14 @@ export class ConsumersService {
     replyClass: new () => T,
   ): Promise<Relayed<T>> {
     const row = await this.find(bundleId, consumerId);
-    if (!row.active_instance_id) {
+    if (!row.activeInstanceId) {
       throw new EventoError(
         ErrorCode.NO_AVAILABLE_INSTANCE,
         `No live instance of ${bundleId} runs consumer ${consumerId} actively`,
         { bundleId, consumerId, reportedBy: row.instances.map((i) => i.instanceId) },
       );
     }
-    const instanceId = row.active_instance_id;
+    const instanceId = row.activeInstanceId;
     const reply = await this.control.request(
       { bundleId, instanceId },
       message,
@@ -132,33 +126,14 @@ export class ConsumersService {
    * and on every admin action: NOT_FOUND. NO_AVAILABLE_INSTANCE (retryable) is kept for a
    * consumer that exists but that no instance runs actively or answers for.
    */
-  private async find(bundleId: string, consumerId: string): Promise<ConsumerRow> {
-    const [row] = await this.repository.list({ bundleId, consumerId, limit: 1, offset: 0 });
-    if (!row) {
+  private async find(bundleId: string, consumerId: string): Promise<ConsumerDto> {
+    const consumer = await this.repository.find(bundleId, consumerId);
+    if (!consumer) {
       throw new EventoError(ErrorCode.NOT_FOUND, `No live instance of ${bundleId} reports consumer ${consumerId}`, {
         bundleId,
         consumerId,
       });
     }
-    return row;
+    return consumer;
   }
-
-  private async total(bundleId: string | undefined): Promise<number> {
-    const [first] = await this.repository.list({ bundleId, limit: 1, offset: 0 });
-    return first?.total ?? 0;
-  }
-}
-
-function toDto(row: ConsumerRow): ConsumerDto {
-  return {
-    bundleId: row.bundle_id,
-    consumerId: row.consumer_id,
-    componentName: row.component_name,
-    componentType: row.component_type,
-    version: row.version,
-    context: row.context,
-    activeInstanceId: row.active_instance_id,
-    deadEvents: row.dead_events === null ? null : Number(row.dead_events),
-    instances: row.instances.map((i) => ({ ...i, reportedAt: new Date(i.reportedAt).toISOString() })),
-  };
 }

@@ -13,15 +13,15 @@ export class DashboardService {
 
   async dashboard(): Promise<DashboardDto> {
     const [counts, consumers] = await Promise.all([this.repository.counts(), this.consumers.counts()]);
-    const instances = zeroed(INSTANCE_STATUSES, counts.instances_by_status);
-    const byType = zeroed(COMPONENT_TYPES, counts.components_by_type);
-    const byKind = zeroed(PAYLOAD_KINDS, counts.payloads_by_kind);
+    const instances = zeroed(INSTANCE_STATUSES, counts.instancesByStatus);
+    const byType = zeroed(COMPONENT_TYPES, counts.componentsByType);
+    const byKind = zeroed(PAYLOAD_KINDS, counts.payloadsByKind);
     return {
       generatedAt: new Date().toISOString(),
       bundles: {
         total: counts.bundles,
-        present: counts.present_bundles,
-        absent: counts.bundles - counts.present_bundles,
+        present: counts.presentBundles,
+        absent: counts.bundles - counts.presentBundles,
       },
       instances: { ...instances, live: instances.joined + instances.available + instances.unavailable },
       components: { total: sum(byType), byType },

@@ -1,30 +1,15 @@
-import type { HelloRequest, InstanceStatus } from '@evento/contracts';
+import type { HelloRequest, InstanceStatus, ListedInstance } from '@evento/contracts';
+import { isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-
-export interface InstanceRow {
-  instance_id: string;
-  bundle_id: string;
-  bundle_version: string;
-  status: InstanceStatus;
-  host: string;
-  pid: number;
-  pod: string | null;
-  node: string | null;
-  registry_instance_id: string;
-  joined_at: Date;
-  last_heartbeat_at: Date;
-  lease_expires_at: Date;
-  left_at: Date | null;
-  left_reason: string | null;
-}
+import type { InstanceDto } from './dto/cluster.dto';
 
 /** What the registry knows of a session it was asked about. */
 export interface SessionLookup {
-  session_id: string;
-  bundle_id: string;
-  bundle_version: string;
+  sessionId: string;
+  bundleId: string;
+  bundleVersion: string;
   status: InstanceStatus;
   live: boolean;
 }
@@ -45,6 +30,14 @@ export interface TransitionResult {
  */
 const LIVE = `"status" <> 'gone' AND "lease_expires_at" > now()`;
 
+/** An instance as the scaler lists it (ListedInstance), with its effective status. */
+const LISTED_COLUMNS = `"instance_id" AS "instanceId", "bundle_id" AS "bundleId", "bundle_version" AS "bundleVersion",
+  CASE WHEN "lease_expires_at" <= now() THEN 'gone' ELSE "status" END AS "status", "host", "pid", "pod"`;
+const TIME_COLUMNS = `${isoTimestamp('"joined_at"')} AS "joinedAt",
+  ${isoTimestamp('"last_heartbeat_at"')} AS "lastHeartbeatAt", ${isoTimestamp('"lease_expires_at"')} AS "leaseExpiresAt",
+  ${isoTimestamp('"left_at"')} AS "leftAt",
+  COALESCE("left_reason", CASE WHEN "lease_expires_at" <= now() THEN 'lease-expired' END) AS "leftReason"`;
+
 /** The only place that touches registry.instances (and creates bundle rows on hello). */
 @Injectable()
 export class InstancesRepository {
@@ -62,14 +55,14 @@ export class InstancesRepository {
     registryInstanceId: string,
   ): Promise<HelloOutcome> {
     return this.db.transaction(async (tx) => {
-      const existing = await tx.query<Array<{ bundle_id: string; status: InstanceStatus; live: boolean }>>(
-        `SELECT "bundle_id", "status", (${LIVE}) AS "live"
+      const existing = await tx.query<Array<{ bundleId: string; status: InstanceStatus; live: boolean }>>(
+        `SELECT "bundle_id" AS "bundleId", "status", (${LIVE}) AS "live"
            FROM "registry"."instances" WHERE "instance_id" = $1 FOR UPDATE`,
         [hello.instanceId],
       );
       const previous = existing[0];
-      if (previous?.live && previous.bundle_id !== hello.bundleId) {
-        return { kind: 'taken', bundleId: previous.bundle_id };
+      if (previous?.live && previous.bundleId !== hello.bundleId) {
+        return { kind: 'taken', bundleId: previous.bundleId };
       }
       await tx.query(
         `INSERT INTO "registry"."bundles" ("bundle_id", "bundle_version") VALUES ($1, $2)
@@ -119,7 +112,9 @@ export class InstancesRepository {
 
   async lookup(instanceId: string): Promise<SessionLookup | null> {
     const rows = await this.db.query<SessionLookup[]>(
-      `SELECT "session_id", "bundle_id", "bundle_version", "status", (${LIVE}) AS "live" FROM "registry"."instances" WHERE "instance_id" = $1`,
+      `SELECT "session_id" AS "sessionId", "bundle_id" AS "bundleId", "bundle_version" AS "bundleVersion", "status",
+              (${LIVE}) AS "live"
+         FROM "registry"."instances" WHERE "instance_id" = $1`,
       [instanceId],
     );
     return rows[0] ?? null;
@@ -136,8 +131,8 @@ export class InstancesRepository {
     leaseMs: number,
   ): Promise<TransitionResult | null> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<Array<{ status: InstanceStatus; bundle_id: string }>>(
-        `SELECT "status", "bundle_id" FROM "registry"."instances"
+      const rows = await tx.query<Array<{ status: InstanceStatus; bundleId: string }>>(
+        `SELECT "status", "bundle_id" AS "bundleId" FROM "registry"."instances"
           WHERE "instance_id" = $1 AND "session_id" = $2 AND ${LIVE} FOR UPDATE`,
         [instanceId, sessionId],
       );
@@ -152,7 +147,7 @@ export class InstancesRepository {
           WHERE "instance_id" = $1`,
         [instanceId, to, gone, leaseMs],
       );
-      return { before: rows[0].status, after: to, bundleId: rows[0].bundle_id };
+      return { before: rows[0].status, after: to, bundleId: rows[0].bundleId };
     });
   }
 
@@ -160,12 +155,12 @@ export class InstancesRepository {
    * Marks every instance whose lease expired as gone. Row locks make each expiry reported by
    * exactly one replica, even when several sweep at once.
    */
-  async expireLeases(): Promise<Array<{ instance_id: string; bundle_id: string }>> {
-    const [rows] = await this.db.query<[Array<{ instance_id: string; bundle_id: string }>, number]>(
+  async expireLeases(): Promise<Array<{ instanceId: string; bundleId: string }>> {
+    const [rows] = await this.db.query<[Array<{ instanceId: string; bundleId: string }>, number]>(
       `UPDATE "registry"."instances"
           SET "status" = 'gone', "left_at" = now(), "left_reason" = 'lease-expired'
         WHERE "status" <> 'gone' AND "lease_expires_at" <= now()
-        RETURNING "instance_id", "bundle_id"`,
+        RETURNING "instance_id" AS "instanceId", "bundle_id" AS "bundleId"`,
     );
     return rows;
   }
@@ -180,13 +175,9 @@ export class InstancesRepository {
   }
 
   /** Every instance with its effective status (an expired lease reads as gone). */
-  async list(bundleId?: string): Promise<InstanceRow[]> {
-    return this.db.query<InstanceRow[]>(
-      `SELECT "instance_id", "bundle_id", "bundle_version",
-              CASE WHEN "lease_expires_at" <= now() THEN 'gone' ELSE "status" END AS "status",
-              "host", "pid", "pod", "node", "registry_instance_id", "joined_at", "last_heartbeat_at",
-              "lease_expires_at", "left_at", COALESCE("left_reason",
-                CASE WHEN "lease_expires_at" <= now() THEN 'lease-expired' END) AS "left_reason"
+  async list(bundleId?: string): Promise<InstanceDto[]> {
+    return this.db.query<InstanceDto[]>(
+      `SELECT ${LISTED_COLUMNS}, "node", "registry_instance_id" AS "registryInstanceId", ${TIME_COLUMNS}
          FROM "registry"."instances"
         WHERE $1::text IS NULL OR "bundle_id" = $1
         ORDER BY "bundle_id", "instance_id"`,
@@ -198,13 +189,9 @@ export class InstancesRepository {
    * Instances with their effective status, gone ones only when asked, at most `limit` + 1 rows
    * (the extra row tells the caller the list was cut).
    */
-  async listLive(bundleId: string | undefined, includeGone: boolean, limit: number): Promise<InstanceRow[]> {
-    return this.db.query<InstanceRow[]>(
-      `SELECT "instance_id", "bundle_id", "bundle_version",
-              CASE WHEN "lease_expires_at" <= now() THEN 'gone' ELSE "status" END AS "status",
-              "host", "pid", "pod", "node", "registry_instance_id", "joined_at", "last_heartbeat_at",
-              "lease_expires_at", "left_at", COALESCE("left_reason",
-                CASE WHEN "lease_expires_at" <= now() THEN 'lease-expired' END) AS "left_reason"
+  async listLive(bundleId: string | undefined, includeGone: boolean, limit: number): Promise<ListedInstance[]> {
+    return this.db.query<ListedInstance[]>(
+      `SELECT ${LISTED_COLUMNS}, ${TIME_COLUMNS}
          FROM "registry"."instances"
         WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2 OR ${LIVE})
         ORDER BY "bundle_id", "instance_id"

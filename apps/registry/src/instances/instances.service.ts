@@ -127,26 +127,7 @@ export class InstancesService implements OnApplicationBootstrap {
   }
 
   async cluster(): Promise<ClusterDto> {
-    const rows = await this.repository.list();
-    return {
-      generatedAt: new Date().toISOString(),
-      instances: rows.map((row) => ({
-        instanceId: row.instance_id,
-        bundleId: row.bundle_id,
-        bundleVersion: row.bundle_version,
-        status: row.status,
-        host: row.host,
-        pid: row.pid,
-        pod: row.pod,
-        node: row.node,
-        registryInstanceId: row.registry_instance_id,
-        joinedAt: row.joined_at.toISOString(),
-        lastHeartbeatAt: row.last_heartbeat_at.toISOString(),
-        leaseExpiresAt: row.lease_expires_at.toISOString(),
-        leftAt: row.left_at?.toISOString() ?? null,
-        leftReason: row.left_reason,
-      })),
-    };
+    return { generatedAt: new Date().toISOString(), instances: await this.repository.list() };
   }
 
   /** The instances the scaler observes: live ones (any status), gone ones too when asked. */
@@ -155,30 +136,17 @@ export class InstancesService implements OnApplicationBootstrap {
     return {
       generatedAt: new Date().toISOString(),
       truncated: rows.length > LIST_INSTANCES_LIMIT,
-      instances: rows.slice(0, LIST_INSTANCES_LIMIT).map((row) => ({
-        instanceId: row.instance_id,
-        bundleId: row.bundle_id,
-        bundleVersion: row.bundle_version,
-        status: row.status,
-        host: row.host,
-        pid: row.pid,
-        pod: row.pod,
-        joinedAt: row.joined_at.toISOString(),
-        lastHeartbeatAt: row.last_heartbeat_at.toISOString(),
-        leaseExpiresAt: row.lease_expires_at.toISOString(),
-        leftAt: row.left_at?.toISOString() ?? null,
-        leftReason: row.left_reason,
-      })),
+      instances: rows.slice(0, LIST_INSTANCES_LIMIT),
     };
   }
 
   /** The live session's bundle; NOT_FOUND (hello again) when the session is not live. */
   async requireLiveSession(request: SessionRequest): Promise<LiveSession> {
     const lookup = await this.repository.lookup(request.instanceId);
-    if (!lookup || lookup.session_id !== request.sessionId || !lookup.live) {
+    if (!lookup || lookup.sessionId !== request.sessionId || !lookup.live) {
       throw this.notLive(await this.whyNotLive(request));
     }
-    return { instanceId: request.instanceId, bundleId: lookup.bundle_id, bundleVersion: lookup.bundle_version };
+    return { instanceId: request.instanceId, bundleId: lookup.bundleId, bundleVersion: lookup.bundleVersion };
   }
 
   private async move(
@@ -201,7 +169,7 @@ export class InstancesService implements OnApplicationBootstrap {
   private async whyNotLive(request: SessionRequest): Promise<'unknown' | 'superseded' | 'gone'> {
     const lookup = await this.repository.lookup(request.instanceId);
     if (!lookup) return 'unknown';
-    if (lookup.session_id !== request.sessionId) return 'superseded';
+    if (lookup.sessionId !== request.sessionId) return 'superseded';
     return 'gone';
   }
 

@@ -40,8 +40,8 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const expired = await this.repository.expireLeases();
       for (const instance of expired) {
-        this.logger.log(`Instance ${instance.bundle_id}/${instance.instance_id} left: lease expired`);
-        await this.routing.changed('lease-expired', instance.bundle_id, instance.instance_id);
+        this.logger.log(`Instance ${instance.bundleId}/${instance.instanceId} left: lease expired`);
+        await this.routing.changed('lease-expired', instance.bundleId, instance.instanceId);
       }
       this.sweeps += 1;
       if (this.sweeps % 600 === 0) await this.repository.pruneGone(GONE_RETENTION_MS);

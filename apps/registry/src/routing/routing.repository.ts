@@ -3,13 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
+/** A route of the table, before the service adds each instance's requests subject. */
 export interface RouteRow {
   payload: string;
   kind: PayloadKind;
-  bundle_id: string;
-  component_name: string;
-  handler_type: string;
-  aggregate_id_property: string | null;
+  bundleId: string;
+  componentName: string;
+  handlerType: string;
+  aggregateIdProperty: string | null;
   instances: Array<{ instanceId: string; bundleVersion: string }>;
 }
 
@@ -22,18 +23,18 @@ export class RoutingRepository {
 
   /** Numbers a change that has committed: every replica draws from the same sequence. */
   async nextVersion(): Promise<number> {
-    const [row] = await this.db.query<Array<{ version: string }>>(
-      `SELECT nextval('"registry"."routing_version"') AS "version"`,
+    const [row] = await this.db.query<Array<{ version: number }>>(
+      `SELECT nextval('"registry"."routing_version"')::float8 AS "version"`,
     );
-    return Number(row.version);
+    return row.version;
   }
 
   /** The latest number drawn (0 before the first change). */
   async currentVersion(): Promise<number> {
-    const [row] = await this.db.query<Array<{ version: string }>>(
-      `SELECT CASE WHEN "is_called" THEN "last_value" ELSE 0 END AS "version" FROM "registry"."routing_version"`,
+    const [row] = await this.db.query<Array<{ version: number }>>(
+      `SELECT (CASE WHEN "is_called" THEN "last_value" ELSE 0 END)::float8 AS "version" FROM "registry"."routing_version"`,
     );
-    return Number(row.version);
+    return row.version;
   }
 
   /**
@@ -42,8 +43,9 @@ export class RoutingRepository {
    */
   async routes(bundleId?: string): Promise<RouteRow[]> {
     return this.db.query<RouteRow[]>(
-      `SELECT h."payload", p."kind", h."bundle_id", h."component_name", h."handler_type",
-              CASE WHEN p."kind" = 'domain-command' THEN p."aggregate_id_property" END AS "aggregate_id_property",
+      `SELECT h."payload", p."kind", h."bundle_id" AS "bundleId", h."component_name" AS "componentName",
+              h."handler_type" AS "handlerType",
+              CASE WHEN p."kind" = 'domain-command' THEN p."aggregate_id_property" END AS "aggregateIdProperty",
               COALESCE(
                 (SELECT json_agg(json_build_object('instanceId', i."instance_id", 'bundleVersion', i."bundle_version")
                                  ORDER BY i."instance_id")

@@ -27,16 +27,11 @@ export class RoutingService {
     return {
       generatedAt: new Date().toISOString(),
       version,
-      routes: rows.map((row) => ({
-        payload: row.payload,
-        kind: row.kind,
-        bundleId: row.bundle_id,
-        componentName: row.component_name,
-        handlerType: row.handler_type,
-        aggregateIdProperty: row.aggregate_id_property,
-        instances: row.instances.map((instance) => ({
+      routes: rows.map((route) => ({
+        ...route,
+        instances: route.instances.map((instance) => ({
           ...instance,
-          requestsSubject: instanceSubjects(row.bundle_id, instance.instanceId).requests,
+          requestsSubject: instanceSubjects(route.bundleId, instance.instanceId).requests,
         })),
       })),
     };

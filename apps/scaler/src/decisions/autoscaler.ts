@@ -161,13 +161,13 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
     const bundleId = policy.bundleId;
     const instances = await this.cluster.instances(bundleId);
     const state = await this.leader.transaction(async (sql) => {
-      const [{ now }] = await sql<{ now: Date }>('SELECT now() AS "now"');
+      const now = await this.decisions.now(sql);
       await this.settleOperations(sql, bundleId, instances);
       const settled = await this.decisions.settleFromOperations(sql, bundleId, this.config.INSTANCE_ID);
       const pending = await this.decisions.pendingOperations(sql, bundleId);
       const last = await this.decisions.lastScaling(sql, bundleId);
       const failures = await this.decisions.failuresInARow(sql, bundleId);
-      return { now: now.getTime(), settled, pending, last, failures };
+      return { now, settled, pending, last, failures };
     });
     for (const decision of state.settled) this.finished(decision);
 
@@ -186,8 +186,8 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
       policy,
       instances: instances.map((i) => ({ instanceId: i.instanceId, status: i.status })),
       pendingStarts: starts.length,
-      draining: new Set(drains.flatMap((op) => (op.instance_id ? [op.instance_id] : []))),
-      anonymousDrains: drains.filter((op) => !op.instance_id).length,
+      draining: new Set(drains.flatMap((op) => (op.instanceId ? [op.instanceId] : []))),
+      anonymousDrains: drains.filter((op) => !op.instanceId).length,
       signals: await this.signals.latest(bundleId, this.config.SCALER_SIGNAL_WINDOW_MS),
       rules: await this.telemetry.verdicts(bundleId, policy.rules),
       lastUpAt: state.last.up,
@@ -211,7 +211,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
     if (operations.length === 0) return;
     const live = new Map(instances.map((i) => [i.instanceId, i]));
     const matched = await this.decisions.matchedInstances(sql, bundleId);
-    const named = new Set(operations.flatMap((op) => (op.kind === 'start' && op.instance_id ? [op.instance_id] : [])));
+    const named = new Set(operations.flatMap((op) => (op.kind === 'start' && op.instanceId ? [op.instanceId] : [])));
     const running = instances.filter((i) => i.status === 'available' || i.status === 'joined').length;
     for (const op of operations) {
       const outcome = this.settle(op, live, matched, named, running);
@@ -229,9 +229,9 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
     running: number,
   ): { state: 'done' | 'expired'; matched?: string; detail?: string } | undefined {
     if (op.kind === 'start') {
-      if (op.instance_id && live.has(op.instance_id)) return { state: 'done', matched: op.instance_id };
-      if (!op.instance_id) {
-        const since = op.requested_at.getTime() - JOIN_SLACK_MS;
+      if (op.instanceId && live.has(op.instanceId)) return { state: 'done', matched: op.instanceId };
+      if (!op.instanceId) {
+        const since = op.requestedAtMs - JOIN_SLACK_MS;
         const newcomer = [...live.values()].find(
           (i) => !matched.has(i.instanceId) && !named.has(i.instanceId) && Date.parse(i.joinedAt) >= since,
         );
@@ -240,7 +240,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
       if (op.expired) return { state: 'expired', detail: 'did not register in time' };
       return undefined;
     }
-    if (op.instance_id ? !live.has(op.instance_id) : running <= op.target) return { state: 'done' };
+    if (op.instanceId ? !live.has(op.instanceId) : running <= op.target) return { state: 'done' };
     if (op.expired) return { state: 'expired', detail: 'did not leave in time' };
     return undefined;
   }
@@ -359,7 +359,7 @@ export class Autoscaler implements OnApplicationBootstrap, OnModuleDestroy {
   private async drain(decision: DecisionView, policy: PolicyView, victims: string[]): Promise<void> {
     const operations = await this.leader.run((sql) => this.decisions.pendingOperations(sql, policy.bundleId));
     for (const instanceId of victims) {
-      const op = operations.find((o) => o.decision_id === decision.decisionId && o.instance_id === instanceId);
+      const op = operations.find((o) => o.decisionId === decision.decisionId && o.instanceId === instanceId);
       let failure: string | undefined;
       try {
         const reply = await this.cluster.drain(policy.bundleId, instanceId, decision.reason, policy.drainTimeoutMs);

@@ -1,4 +1,5 @@
-import { decide, type DecisionInput, type LatestSignal, type ObservedInstance } from './decision-engine';
+import type { LatestSignal } from '../signals/signals.repository';
+import { decide, type DecisionInput, type ObservedInstance } from './decision-engine';
 
 const NOW = 1_000_000;
 const policy = {

@@ -1,4 +1,6 @@
 import type { InstanceStatus, ScalingSignalKind } from '@evento/contracts';
+import type { RuleVerdict } from '../observation/telemetry.client';
+import type { LatestSignal } from '../signals/signals.repository';
 
 /** The slice of a policy a decision needs. */
 export interface PolicyLimits {
@@ -13,21 +15,6 @@ export interface PolicyLimits {
 export interface ObservedInstance {
   instanceId: string;
   status: InstanceStatus;
-}
-
-export interface LatestSignal {
-  signal: ScalingSignalKind;
-  inFlight: number;
-  at: number;
-}
-
-/** A telemetry rule of the policy and what telemetry measured for it (null: nothing measured). */
-export interface RuleVerdict {
-  metric: string;
-  threshold: number;
-  windowMs: number;
-  component?: string;
-  value: number | null;
 }
 
 export interface DecisionInput {

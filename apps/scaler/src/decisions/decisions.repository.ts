@@ -1,36 +1,23 @@
 import type { DecisionOutcome, ScalingAction } from '@evento/contracts';
+import { epochMs, isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Sql } from '../leader/leader-election';
-import type { DecisionView, OperationView } from './dto/decision.dto';
+import type { DecisionView } from './dto/decision.dto';
 
-interface DecisionRow {
-  id: string;
-  bundle_id: string;
-  action: ScalingAction;
-  count: number;
-  target: number;
-  reason: string;
-  inputs: Record<string, unknown>;
-  actuator: string;
-  outcome: DecisionOutcome;
-  output: string | null;
-  error: string | null;
-  scaler_instance_id: string;
-  created_at: Date;
-  finished_at: Date | null;
-}
-
+/** A pending operation, as the active scaler settles it. */
 export interface OperationRow {
   id: string;
-  decision_id: string;
-  bundle_id: string;
+  decisionId: string;
+  bundleId: string;
   kind: 'start' | 'drain';
-  instance_id: string | null;
+  instanceId: string | null;
   state: string;
-  requested_at: Date;
+  /** When it was requested, in ms since the epoch. */
+  requestedAtMs: number;
   expired: boolean;
+  /** The decision's target instance count. */
   target: number;
 }
 
@@ -46,24 +33,24 @@ export interface NewDecision {
   scalerInstanceId: string;
 }
 
-function toView(row: DecisionRow, operations: OperationView[] = []): DecisionView {
-  return {
-    decisionId: row.id,
-    bundleId: row.bundle_id,
-    action: row.action,
-    count: row.count,
-    target: row.target,
-    reason: row.reason,
-    inputs: row.inputs,
-    actuator: row.actuator,
-    outcome: row.outcome,
-    output: row.output,
-    error: row.error,
-    scalerInstanceId: row.scaler_instance_id,
-    createdAt: row.created_at.toISOString(),
-    finishedAt: row.finished_at?.toISOString() ?? null,
-    operations,
-  };
+/** An OperationView of operation `o`. */
+const OPERATION_VIEW = `json_build_object('operationId', o."id"::text, 'kind', o."kind", 'instanceId', o."instance_id",
+  'state', o."state", 'requestedAt', ${isoTimestamp('o."requested_at"')}, 'finishedAt', ${isoTimestamp('o."finished_at"')},
+  'matchedInstanceId', o."matched_instance_id", 'detail', o."detail")`;
+
+/**
+ * A DecisionView of decision `d` (of the statement's own table when written in a RETURNING
+ * clause), with its operations when `operations` is true and none otherwise.
+ */
+function decisionColumns(d: string, operations: boolean): string {
+  const list = operations
+    ? `COALESCE((SELECT json_agg(${OPERATION_VIEW} ORDER BY o."id") FROM "scaler"."operations" o
+                  WHERE o."decision_id" = ${d}."id"), '[]'::json)`
+    : `'[]'::json`;
+  return `${d}."id"::text AS "decisionId", ${d}."bundle_id" AS "bundleId", ${d}."action", ${d}."count", ${d}."target",
+    ${d}."reason", ${d}."inputs", ${d}."actuator", ${d}."outcome", ${d}."output", ${d}."error",
+    ${d}."scaler_instance_id" AS "scalerInstanceId", ${isoTimestamp(`${d}."created_at"`)} AS "createdAt",
+    ${isoTimestamp(`${d}."finished_at"`)} AS "finishedAt", ${list} AS "operations"`;
 }
 
 /**
@@ -74,14 +61,20 @@ function toView(row: DecisionRow, operations: OperationView[] = []): DecisionVie
 export class DecisionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** The database's clock (its transaction's start), in ms since the epoch: the one the cooldowns are measured on. */
+  async now(sql: Sql): Promise<number> {
+    const [row] = await sql<{ now: number }>(`SELECT ${epochMs('now()')} AS "now"`);
+    return row.now;
+  }
+
   async insert(sql: Sql, decision: NewDecision): Promise<DecisionView> {
     const finished = decision.outcome !== 'pending';
-    const rows = await sql<DecisionRow>(
+    const rows = await sql<DecisionView>(
       `INSERT INTO "scaler"."decisions"
          ("bundle_id", "action", "count", "target", "reason", "inputs", "actuator", "outcome", "scaler_instance_id",
           "finished_at")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 THEN now() END)
-       RETURNING *`,
+       RETURNING ${decisionColumns('"decisions"', false)}`,
       [
         decision.bundleId,
         decision.action,
@@ -95,7 +88,7 @@ export class DecisionsRepository {
         finished,
       ],
     );
-    return toView(rows[0]);
+    return rows[0];
   }
 
   /** One pending operation per instance id; a null id is an instance the actuator names itself. */
@@ -123,14 +116,14 @@ export class DecisionsRepository {
     output: string | null,
     error: string | null,
   ): Promise<DecisionView | null> {
-    const rows = await sql<DecisionRow>(
+    const rows = await sql<DecisionView>(
       `UPDATE "scaler"."decisions" SET "outcome" = $2, "output" = COALESCE($3, "output"), "error" = $4,
               "finished_at" = now()
         WHERE "id" = $1 AND "outcome" = 'pending'
-        RETURNING *`,
+        RETURNING ${decisionColumns('"decisions"', false)}`,
       [decisionId, outcome, output, error],
     );
-    return rows[0] ? toView(rows[0]) : null;
+    return rows[0] ?? null;
   }
 
   /** The operations of a decision no longer count (its actuator failed). */
@@ -144,7 +137,8 @@ export class DecisionsRepository {
 
   async pendingOperations(sql: Sql, bundleId: string): Promise<OperationRow[]> {
     return sql<OperationRow>(
-      `SELECT o."id", o."decision_id", o."bundle_id", o."kind", o."instance_id", o."state", o."requested_at",
+      `SELECT o."id", o."decision_id" AS "decisionId", o."bundle_id" AS "bundleId", o."kind",
+              o."instance_id" AS "instanceId", o."state", ${epochMs('o."requested_at"')} AS "requestedAtMs",
               (o."expires_at" <= now()) AS "expired", d."target"
          FROM "scaler"."operations" o JOIN "scaler"."decisions" d ON d."id" = o."decision_id"
         WHERE o."bundle_id" = $1 AND o."state" = 'pending'
@@ -155,13 +149,13 @@ export class DecisionsRepository {
 
   /** Instances already matched to a start, so one instance never settles two starts. */
   async matchedInstances(sql: Sql, bundleId: string): Promise<Set<string>> {
-    const rows = await sql<{ matched_instance_id: string }>(
-      `SELECT "matched_instance_id" FROM "scaler"."operations"
+    const rows = await sql<{ matchedInstanceId: string }>(
+      `SELECT "matched_instance_id" AS "matchedInstanceId" FROM "scaler"."operations"
         WHERE "bundle_id" = $1 AND "kind" = 'start' AND "matched_instance_id" IS NOT NULL
           AND "finished_at" > now() - interval '1 day'`,
       [bundleId],
     );
-    return new Set(rows.map((row) => row.matched_instance_id));
+    return new Set(rows.map((row) => row.matchedInstanceId));
   }
 
   async settleOperation(
@@ -184,7 +178,7 @@ export class DecisionsRepository {
    * decisions it finished.
    */
   async settleFromOperations(sql: Sql, bundleId: string, me: string): Promise<DecisionView[]> {
-    const rows = await sql<DecisionRow>(
+    return sql<DecisionView>(
       `UPDATE "scaler"."decisions" d
           SET "outcome" = CASE WHEN EXISTS (SELECT 1 FROM "scaler"."operations" o
                                              WHERE o."decision_id" = d."id" AND o."state" <> 'done')
@@ -197,89 +191,65 @@ export class DecisionsRepository {
           AND (d."scaler_instance_id" <> $2 OR (d."action" = 'down' AND d."actuator" = 'script'))
           AND EXISTS (SELECT 1 FROM "scaler"."operations" o WHERE o."decision_id" = d."id")
           AND NOT EXISTS (SELECT 1 FROM "scaler"."operations" o WHERE o."decision_id" = d."id" AND o."state" = 'pending')
-        RETURNING *`,
+        RETURNING ${decisionColumns('d', false)}`,
       [bundleId, me],
     );
-    return rows.map((row) => toView(row));
   }
 
   /** Pending decisions of a scaler that is gone and that no operation will ever settle. */
   async abandonForeign(sql: Sql, me: string): Promise<DecisionView[]> {
-    const rows = await sql<DecisionRow>(
+    return sql<DecisionView>(
       `UPDATE "scaler"."decisions" d
           SET "outcome" = 'failed', "error" = 'the scaler that decided stopped before the outcome was known',
               "finished_at" = now()
         WHERE d."outcome" = 'pending' AND d."scaler_instance_id" <> $1
           AND NOT EXISTS (SELECT 1 FROM "scaler"."operations" o WHERE o."decision_id" = d."id")
-        RETURNING *`,
+        RETURNING ${decisionColumns('d', false)}`,
       [me],
     );
-    return rows.map((row) => toView(row));
   }
 
   /** When the bundle last scaled up and down (failed attempts do not count), in ms since the epoch. */
   async lastScaling(sql: Sql, bundleId: string): Promise<{ up?: number; down?: number }> {
-    const rows = await sql<{ up: Date | null; down: Date | null }>(
-      `SELECT max("created_at") FILTER (WHERE "action" = 'up') AS "up",
-              max("created_at") FILTER (WHERE "action" = 'down') AS "down"
+    const rows = await sql<{ up: number | null; down: number | null }>(
+      `SELECT ${epochMs(`max("created_at") FILTER (WHERE "action" = 'up')`)} AS "up",
+              ${epochMs(`max("created_at") FILTER (WHERE "action" = 'down')`)} AS "down"
          FROM "scaler"."decisions"
         WHERE "bundle_id" = $1 AND "action" IN ('up', 'down') AND "outcome" <> 'failed'`,
       [bundleId],
     );
-    return { up: rows[0]?.up?.getTime(), down: rows[0]?.down?.getTime() };
+    return { up: rows[0]?.up ?? undefined, down: rows[0]?.down ?? undefined };
   }
 
   /** Failed actuator attempts in a row (newest first) and when the last one finished. */
   async failuresInARow(sql: Sql, bundleId: string): Promise<{ count: number; lastAt?: number }> {
-    const rows = await sql<{ outcome: DecisionOutcome; finished_at: Date | null }>(
-      `SELECT "outcome", "finished_at" FROM "scaler"."decisions"
+    const rows = await sql<{ outcome: DecisionOutcome; finishedAtMs: number | null }>(
+      `SELECT "outcome", ${epochMs('"finished_at"')} AS "finishedAtMs" FROM "scaler"."decisions"
         WHERE "bundle_id" = $1 AND "action" IN ('up', 'down') AND "outcome" <> 'pending'
         ORDER BY "id" DESC LIMIT 32`,
       [bundleId],
     );
     let count = 0;
     while (count < rows.length && rows[count].outcome === 'failed') count += 1;
-    return { count, lastAt: count > 0 ? rows[0].finished_at?.getTime() : undefined };
+    return { count, lastAt: count > 0 ? (rows[0].finishedAtMs ?? undefined) : undefined };
   }
 
   async list(bundleId: string | undefined, limit: number, beforeId: string | undefined): Promise<DecisionView[]> {
-    const rows = await this.db.query<DecisionRow[]>(
-      `SELECT * FROM "scaler"."decisions"
-        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::bigint IS NULL OR "id" < $2)
-        ORDER BY "id" DESC LIMIT $3`,
+    return this.db.query<DecisionView[]>(
+      `SELECT ${decisionColumns('d', false)} FROM "scaler"."decisions" d
+        WHERE ($1::text IS NULL OR d."bundle_id" = $1) AND ($2::bigint IS NULL OR d."id" < $2)
+        ORDER BY d."id" DESC LIMIT $3`,
       [bundleId ?? null, beforeId ?? null, limit],
     );
-    return rows.map((row) => toView(row));
   }
 
+  /** A decision with its operations. */
   async get(decisionId: string): Promise<DecisionView | null> {
-    const rows = await this.db.query<DecisionRow[]>(`SELECT * FROM "scaler"."decisions" WHERE "id" = $1`, [decisionId]);
-    if (!rows[0]) return null;
-    const operations = await this.db.query<
-      Array<{
-        id: string;
-        kind: 'start' | 'drain';
-        instance_id: string | null;
-        state: string;
-        requested_at: Date;
-        finished_at: Date | null;
-        matched_instance_id: string | null;
-        detail: string | null;
-      }>
-    >(`SELECT * FROM "scaler"."operations" WHERE "decision_id" = $1 ORDER BY "id"`, [decisionId]);
-    return toView(
-      rows[0],
-      operations.map((o) => ({
-        operationId: o.id,
-        kind: o.kind,
-        instanceId: o.instance_id,
-        state: o.state,
-        requestedAt: o.requested_at.toISOString(),
-        finishedAt: o.finished_at?.toISOString() ?? null,
-        matchedInstanceId: o.matched_instance_id,
-        detail: o.detail,
-      })),
+    const rows = await this.db.query<DecisionView[]>(
+      `SELECT ${decisionColumns('d', true)} FROM "scaler"."decisions" d WHERE d."id" = $1`,
+      [decisionId],
     );
+    return rows[0] ?? null;
   }
 
   /** Forgets finished decisions (and their operations) older than the retention. */

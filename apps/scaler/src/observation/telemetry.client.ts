@@ -1,7 +1,6 @@
 import { type BundleStatsResult, TelemetryContracts } from '@evento/contracts';
 import { EventoClient } from '@evento/platform';
 import { Injectable, Logger } from '@nestjs/common';
-import type { RuleVerdict } from '../decisions/decision-engine';
 import type { ScalingRuleView } from '../policies/dto/policy.dto';
 
 /** Short: the scaler's round must not wait on telemetry. */
@@ -11,6 +10,15 @@ const WARN_EVERY_MS = 60_000;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A telemetry rule of the policy and what telemetry measured for it (null: nothing measured). */
+export interface RuleVerdict {
+  metric: string;
+  threshold: number;
+  windowMs: number;
+  component?: string;
+  value: number | null;
 }
 
 /** Measures a policy's telemetry rules by asking the telemetry app (TelemetryContracts.bundleStats). */

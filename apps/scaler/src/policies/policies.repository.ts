@@ -1,47 +1,17 @@
+import { isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { ActuatorView, PolicyView, ScalingRuleView } from './dto/policy.dto';
-
-interface PolicyRow {
-  bundle_id: string;
-  enabled: boolean;
-  min_instances: number;
-  max_instances: number;
-  step: number;
-  cooldown_up_ms: number;
-  cooldown_down_ms: number;
-  start_timeout_ms: number;
-  drain_timeout_ms: number;
-  autorun: boolean;
-  actuator: ActuatorView;
-  rules: ScalingRuleView[] | null;
-  description: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { PolicyView } from './dto/policy.dto';
 
 export type PolicyValues = Omit<PolicyView, 'createdAt' | 'updatedAt'>;
 
-function toView(row: PolicyRow): PolicyView {
-  return {
-    bundleId: row.bundle_id,
-    enabled: row.enabled,
-    minInstances: row.min_instances,
-    maxInstances: row.max_instances,
-    step: row.step,
-    cooldownUpMs: row.cooldown_up_ms,
-    cooldownDownMs: row.cooldown_down_ms,
-    startTimeoutMs: row.start_timeout_ms,
-    drainTimeoutMs: row.drain_timeout_ms,
-    autorun: row.autorun,
-    actuator: row.actuator,
-    rules: row.rules ?? [],
-    description: row.description,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
+/** A PolicyView of a policies row. */
+const POLICY_COLUMNS = `"bundle_id" AS "bundleId", "enabled", "min_instances" AS "minInstances",
+  "max_instances" AS "maxInstances", "step", "cooldown_up_ms" AS "cooldownUpMs", "cooldown_down_ms" AS "cooldownDownMs",
+  "start_timeout_ms" AS "startTimeoutMs", "drain_timeout_ms" AS "drainTimeoutMs", "autorun", "actuator",
+  COALESCE("rules", '[]'::jsonb) AS "rules", "description", ${isoTimestamp('"created_at"')} AS "createdAt",
+  ${isoTimestamp('"updated_at"')} AS "updatedAt"`;
 
 /** The only place that touches scaler.policies. */
 @Injectable()
@@ -49,27 +19,26 @@ export class PoliciesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async list(): Promise<PolicyView[]> {
-    const rows = await this.db.query<PolicyRow[]>(`SELECT * FROM "scaler"."policies" ORDER BY "bundle_id"`);
-    return rows.map(toView);
+    return this.db.query<PolicyView[]>(`SELECT ${POLICY_COLUMNS} FROM "scaler"."policies" ORDER BY "bundle_id"`);
   }
 
   async enabled(): Promise<PolicyView[]> {
-    const rows = await this.db.query<PolicyRow[]>(
-      `SELECT * FROM "scaler"."policies" WHERE "enabled" ORDER BY "bundle_id"`,
+    return this.db.query<PolicyView[]>(
+      `SELECT ${POLICY_COLUMNS} FROM "scaler"."policies" WHERE "enabled" ORDER BY "bundle_id"`,
     );
-    return rows.map(toView);
   }
 
   async find(bundleId: string): Promise<PolicyView | null> {
-    const rows = await this.db.query<PolicyRow[]>(`SELECT * FROM "scaler"."policies" WHERE "bundle_id" = $1`, [
-      bundleId,
-    ]);
-    return rows[0] ? toView(rows[0]) : null;
+    const rows = await this.db.query<PolicyView[]>(
+      `SELECT ${POLICY_COLUMNS} FROM "scaler"."policies" WHERE "bundle_id" = $1`,
+      [bundleId],
+    );
+    return rows[0] ?? null;
   }
 
   /** Creates or replaces; returns the stored policy and whether it is new. */
   async upsert(values: PolicyValues): Promise<{ policy: PolicyView; created: boolean }> {
-    const rows = await this.db.query<Array<PolicyRow & { created: boolean }>>(
+    const rows = await this.db.query<Array<PolicyView & { created: boolean }>>(
       `INSERT INTO "scaler"."policies"
          ("bundle_id", "enabled", "min_instances", "max_instances", "step", "cooldown_up_ms", "cooldown_down_ms",
           "start_timeout_ms", "drain_timeout_ms", "autorun", "actuator", "description", "rules")
@@ -81,7 +50,7 @@ export class PoliciesRepository {
          "start_timeout_ms" = EXCLUDED."start_timeout_ms", "drain_timeout_ms" = EXCLUDED."drain_timeout_ms",
          "autorun" = EXCLUDED."autorun", "actuator" = EXCLUDED."actuator",
          "description" = EXCLUDED."description", "rules" = EXCLUDED."rules", "updated_at" = now()
-       RETURNING *, (xmax = 0) AS "created"`,
+       RETURNING ${POLICY_COLUMNS}, (xmax = 0) AS "created"`,
       [
         values.bundleId,
         values.enabled,
@@ -98,7 +67,8 @@ export class PoliciesRepository {
         JSON.stringify(values.rules),
       ],
     );
-    return { policy: toView(rows[0]), created: rows[0].created };
+    const { created, ...policy } = rows[0];
+    return { policy, created };
   }
 
   async remove(bundleId: string): Promise<boolean> {

@@ -1,8 +1,15 @@
-import type { ScalingSignal } from '@evento/contracts';
+import type { ScalingSignal, ScalingSignalKind } from '@evento/contracts';
+import { epochMs } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { LatestSignal } from '../decisions/decision-engine';
+
+/** An instance's latest signal: what it said, its work in flight, and when (ms since the epoch). */
+export interface LatestSignal {
+  signal: ScalingSignalKind;
+  inFlight: number;
+  at: number;
+}
 
 /** The only place that touches scaler.signals. */
 @Injectable()
@@ -27,21 +34,15 @@ export class SignalsRepository {
 
   /** The latest signal of each instance of the bundle received within the window. */
   async latest(bundleId: string, windowMs: number): Promise<Map<string, LatestSignal>> {
-    const rows = await this.db.query<
-      Array<{ instance_id: string; signal: LatestSignal['signal']; in_flight: number; received_at: Date }>
-    >(
-      `SELECT DISTINCT ON ("instance_id") "instance_id", "signal", "in_flight", "received_at"
+    const rows = await this.db.query<Array<LatestSignal & { instanceId: string }>>(
+      `SELECT DISTINCT ON ("instance_id") "instance_id" AS "instanceId", "signal", "in_flight" AS "inFlight",
+              ${epochMs('"received_at"')} AS "at"
          FROM "scaler"."signals"
         WHERE "bundle_id" = $1 AND "received_at" > now() - $2 * interval '1 millisecond'
         ORDER BY "instance_id", "received_at" DESC, "id" DESC`,
       [bundleId, windowMs],
     );
-    return new Map(
-      rows.map((row) => [
-        row.instance_id,
-        { signal: row.signal, inFlight: row.in_flight, at: row.received_at.getTime() },
-      ]),
-    );
+    return new Map(rows.map(({ instanceId, ...signal }) => [instanceId, signal]));
   }
 
   async prune(olderThanMs: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { GATEWAY_COMPONENT } from '../rollups/rollup-buffer';
+import type { GatewayMeansRow, InvocationRow, StatRow } from '../storage/performance.repository';
 
 /**
  * What a station stands for: a bundle's handler, the gateway's own work on one kind of request,
@@ -44,41 +45,6 @@ export interface FlowGraph {
   entryPoints: Array<{ payload: string; stations: string[] }>;
 }
 
-export interface StatRow {
-  bundleId: string;
-  component: string;
-  handler: string;
-  payload: string;
-  ewmaMs: number;
-  count: number;
-  ewmaErrorRate: number;
-}
-
-/** Invocation totals over the window; invokedPayload '' carries the executions. */
-export interface InvocationRow {
-  bundleId: string;
-  component: string;
-  handler: string;
-  payload: string;
-  invokedPayload: string;
-  executions: number;
-  invocations: number;
-}
-
-/** What the gateway measured per command, query or publish over the window: mean phases. */
-export interface GatewayRow {
-  kind: string;
-  payload: string;
-  /** '' when no bundle handled it. */
-  bundleId: string;
-  count: number;
-  meanTotalMs: number;
-  meanWaitMs: number;
-  meanLoadMs: number;
-  meanBundleMs: number;
-  meanAppendMs: number;
-}
-
 export function stationId(bundleId: string, component: string, handler: string, payload: string): string {
   return `${bundleId}/${component}/${handler}/${payload}`;
 }
@@ -104,7 +70,7 @@ interface RequestMeans {
 }
 
 /** The gateway's rows summed over bundles per request kind and payload (count-weighted means). */
-function requestMeans(gateway: GatewayRow[]): RequestMeans[] {
+function requestMeans(gateway: GatewayMeansRow[]): RequestMeans[] {
   const byRequest = new Map<string, RequestMeans>();
   for (const row of gateway) {
     const n = Number(row.count);
@@ -148,7 +114,11 @@ function requestMeans(gateway: GatewayRow[]): RequestMeans[] {
  * station (commands and queries pass the gateway), else straight to its handlers. Without
  * gateway measurements the graph falls back to handler → handler edges.
  */
-export function buildFlowGraph(stats: StatRow[], invocations: InvocationRow[], gateway: GatewayRow[] = []): FlowGraph {
+export function buildFlowGraph(
+  stats: StatRow[],
+  invocations: InvocationRow[],
+  gateway: GatewayMeansRow[] = [],
+): FlowGraph {
   const stations = new Map<string, Station>();
   const add = (bundleId: string, component: string, handler: string, payload: string): Station => {
     const id = stationId(bundleId, component, handler, payload);

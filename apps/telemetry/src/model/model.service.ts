@@ -1,6 +1,6 @@
 import { type AnalyseRequest, type AnalysisResult, ErrorCode, EventoError } from '@evento/contracts';
 import { Injectable } from '@nestjs/common';
-import { PerformanceRepository } from '../query/performance.repository';
+import { PerformanceRepository } from '../storage/performance.repository';
 import { buildFlowGraph, type FlowGraph } from './flow-graph';
 import { analyse, UnstableNetworkError } from './queueing';
 

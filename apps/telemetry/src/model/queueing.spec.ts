@@ -1,4 +1,5 @@
-import { buildFlowGraph, type GatewayRow, type InvocationRow, type StatRow } from './flow-graph';
+import type { GatewayMeansRow, InvocationRow, StatRow } from '../storage/performance.repository';
+import { buildFlowGraph } from './flow-graph';
 import { analyse, erlangC, UnstableNetworkError } from './queueing';
 
 const stat = (bundleId: string, component: string, payload: string, ewmaMs: number): StatRow => ({
@@ -84,8 +85,8 @@ describe('flow graph', () => {
 });
 
 const request = (
-  row: Pick<GatewayRow, 'kind' | 'payload' | 'bundleId' | 'count'> & Partial<GatewayRow>,
-): GatewayRow => ({
+  row: Pick<GatewayMeansRow, 'kind' | 'payload' | 'bundleId' | 'count'> & Partial<GatewayMeansRow>,
+): GatewayMeansRow => ({
   meanTotalMs: 0,
   meanWaitMs: 0,
   meanLoadMs: 0,

@@ -8,7 +8,7 @@ import type {
   ResourcesQueryDto,
   SeriesQueryDto,
 } from './dto/performance.query.dto';
-import { type DurationRow, PerformanceRepository } from './performance.repository';
+import { type DurationRow, PerformanceRepository } from '../storage/performance.repository';
 import { type DurationSummary, type StageSummary, summarise, summariseStage } from './performance.views';
 import { quantile } from '../rollups/log-histogram';
 
@@ -166,8 +166,7 @@ export class PerformanceService {
 
   async resources(query: ResourcesQueryDto) {
     const { from, to } = this.interval(query);
-    const rows = await this.repository.resources(from, to, query.bundleId, query.instanceId);
-    return rows.map((row) => ({ ...row, lastReportAt: new Date(row.lastReportAt).toISOString() }));
+    return this.repository.resources(from, to, query.bundleId, query.instanceId);
   }
 
   async dashboard(query: DashboardQueryDto) {

@@ -1,5 +1,5 @@
 import { quantile, type SparseHistogram } from '../rollups/log-histogram';
-import type { DurationRow } from './performance.repository';
+import type { DurationRow } from '../storage/performance.repository';
 
 /** Service times of a set of executions, in milliseconds; percentiles within the histogram's relative error. */
 export interface DurationSummary {

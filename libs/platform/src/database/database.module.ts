@@ -1,6 +1,6 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MixedList } from 'typeorm';
 import { BaseConfig } from '../config';
 import { DatabasePoolMetrics } from './database-pool.metrics';
 import { ensureDatabase } from './ensure-database';
@@ -10,8 +10,6 @@ export interface DatabaseOptions {
   /** The Postgres schema the app owns, e.g. `event_store`. */
   schema: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  entities: MixedList<Function | string | EntitySchema>;
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
 }
 
@@ -19,7 +17,9 @@ export function dataSourceOptions(config: BaseConfig, options: DatabaseOptions):
   return {
     type: 'postgres',
     url: config.DATABASE_URL,
-    entities: options.entities,
+    // No entities: repositories write SQL and select camelCase aliases, so rows arrive in the
+    // shape of the domain types (see the sql-fragments helpers for what an alias cannot convert).
+    entities: [],
     migrations: options.migrations,
     // Outside the app's schema so the first migration can create the schema itself.
     migrationsTableName: `${options.schema}_migrations`,

@@ -112,7 +112,7 @@ END
 $fn$`;
 
 /** The two-argument form checks the batch itself, for callers that do not say whether it is plain. */
-const CHECKING_APPEND = `
+export const CHECKING_APPEND = `
 CREATE OR REPLACE FUNCTION "event_store"."append_batch"(p_requests jsonb, p_serialized boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE

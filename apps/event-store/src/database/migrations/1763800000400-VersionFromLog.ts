@@ -41,7 +41,7 @@ export class VersionFromLog1763800000400 implements MigrationInterface {
 }
 
 /** append_batch(requests, serialized, plain) of 1763800000300, with the version read from the log. */
-const APPEND_FROM_LOG = `
+export const APPEND_FROM_LOG = `
 CREATE OR REPLACE FUNCTION "event_store"."append_batch"(p_requests jsonb, p_serialized boolean, p_plain boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -120,7 +120,7 @@ END
 $fn$`;
 
 /** append_batch_sequential of 1763800000100 (then named append_batch), with the version read from the log. */
-const SEQUENTIAL_FROM_LOG = `
+export const SEQUENTIAL_FROM_LOG = `
 CREATE OR REPLACE FUNCTION "event_store"."append_batch_sequential"(p_requests jsonb, p_serialized boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE

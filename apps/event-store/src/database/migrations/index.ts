@@ -4,6 +4,7 @@ import { SetBasedAppend1763800000200 } from './1763800000200-SetBasedAppend';
 import { LeanAppend1763800000300 } from './1763800000300-LeanAppend';
 import { VersionFromLog1763800000400 } from './1763800000400-VersionFromLog';
 import { BrinTimeIndex1763800000500 } from './1763800000500-BrinTimeIndex';
+import { AppendFunctionsFromSource1763800000600 } from './1763800000600-AppendFunctionsFromSource';
 
 /** In order of application; a migration, once released, is never edited. */
 export const eventStoreMigrations = [
@@ -13,4 +14,5 @@ export const eventStoreMigrations = [
   LeanAppend1763800000300,
   VersionFromLog1763800000400,
   BrinTimeIndex1763800000500,
+  AppendFunctionsFromSource1763800000600,
 ];

@@ -1,8 +1,44 @@
+import { isoTimestamp } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { SparseHistogram } from '../rollups/log-histogram';
-import type { GatewayRow as GatewayMeanRow, InvocationRow, StatRow } from '../model/flow-graph';
+
+/** A handler's smoothed service time and error rate (handler_stats). */
+export interface StatRow {
+  bundleId: string;
+  component: string;
+  handler: string;
+  payload: string;
+  ewmaMs: number;
+  count: number;
+  ewmaErrorRate: number;
+}
+
+/** Invocation totals over the window; invokedPayload '' carries the executions. */
+export interface InvocationRow {
+  bundleId: string;
+  component: string;
+  handler: string;
+  payload: string;
+  invokedPayload: string;
+  executions: number;
+  invocations: number;
+}
+
+/** What the gateway measured per command, query or publish over the window: mean phases. */
+export interface GatewayMeansRow {
+  kind: string;
+  payload: string;
+  /** '' when no bundle handled it. */
+  bundleId: string;
+  count: number;
+  meanTotalMs: number;
+  meanWaitMs: number;
+  meanLoadMs: number;
+  meanBundleMs: number;
+  meanAppendMs: number;
+}
 
 export interface SeriesFilter {
   bundleId: string;
@@ -43,7 +79,8 @@ export interface ResourceSummaryRow {
   bundleId: string;
   instanceId: string;
   reports: number;
-  lastReportAt: Date;
+  /** ISO 8601. */
+  lastReportAt: string;
   avgCpuPercent: number;
   maxCpuPercent: number;
   lastRssBytes: number;
@@ -55,6 +92,11 @@ export interface ResourceSummaryRow {
   maxInFlight: number;
   consumers: Array<{ consumerId: string; lag: number }> | null;
 }
+
+/** `stages` of a GatewayRow: per stage, the summed time and the merged histogram. */
+const GATEWAY_STAGES = `jsonb_build_object(${['wait', 'load', 'bundle', 'append']
+  .map((s) => `'${s}', jsonb_build_object('sumMs', sum(${s}_sum_ms), 'hist', telemetry.hist_sum(${s}_hist))`)
+  .join(', ')})`;
 
 const DURATION_COLUMNS = `sum(count)::float8 AS count, sum(errors)::float8 AS errors, sum(sum_ms) AS "sumMs",
   min(min_ms) AS "minMs", max(max_ms) AS "maxMs", telemetry.hist_sum(hist) AS hist`;
@@ -91,36 +133,23 @@ export class PerformanceRepository {
   }
 
   async gateway(from: Date, to: Date, payload?: string, kind?: string): Promise<GatewayRow[]> {
-    const rows = await this.db.query<Array<GatewayRow & Record<string, unknown>>>(
+    return this.db.query<GatewayRow[]>(
       `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count, sum(errors)::float8 AS errors,
          sum(total_sum_ms) AS "sumMs", min(total_min_ms) AS "minMs", max(total_max_ms) AS "maxMs",
          telemetry.hist_sum(total_hist) AS hist, telemetry.hist_sum(error_codes) AS "errorCodes",
-         sum(wait_sum_ms) AS wait_sum, telemetry.hist_sum(wait_hist) AS wait_hist,
-         sum(load_sum_ms) AS load_sum, telemetry.hist_sum(load_hist) AS load_hist,
-         sum(bundle_sum_ms) AS bundle_sum, telemetry.hist_sum(bundle_hist) AS bundle_hist,
-         sum(append_sum_ms) AS append_sum, telemetry.hist_sum(append_hist) AS append_hist
+         ${GATEWAY_STAGES} AS stages
        FROM telemetry.gateway_rollups
        WHERE bucket_start >= $1 AND bucket_start < $2 AND ($3::text IS NULL OR payload = $3)
          AND ($4::text IS NULL OR kind = $4)
        GROUP BY kind, payload, bundle_id ORDER BY count DESC, payload LIMIT 1000`,
       [from, to, payload ?? null, kind ?? null],
     );
-    return rows.map((row) => {
-      const stage = (name: string) => ({
-        sumMs: row[`${name}_sum`] as number,
-        hist: row[`${name}_hist`] as SparseHistogram,
-      });
-      return {
-        ...row,
-        stages: { wait: stage('wait'), load: stage('load'), bundle: stage('bundle'), append: stage('append') },
-      };
-    });
   }
 
   async resources(from: Date, to: Date, bundleId?: string, instanceId?: string): Promise<ResourceSummaryRow[]> {
     return this.db.query<ResourceSummaryRow[]>(
       `SELECT bundle_id AS "bundleId", instance_id AS "instanceId", count(*)::int AS reports,
-         max(reported_at) AS "lastReportAt",
+         ${isoTimestamp('max(reported_at)')} AS "lastReportAt",
          avg(cpu_percent) AS "avgCpuPercent", max(cpu_percent) AS "maxCpuPercent",
          (array_agg(rss_bytes ORDER BY reported_at DESC))[1]::float8 AS "lastRssBytes",
          max(rss_bytes)::float8 AS "maxRssBytes",
@@ -213,8 +242,8 @@ export class PerformanceRepository {
   }
 
   /** Mean phases per command or query, as the gateway measured them, since the given time. */
-  async gatewayMeans(since: Date): Promise<GatewayMeanRow[]> {
-    return this.db.query<GatewayMeanRow[]>(
+  async gatewayMeans(since: Date): Promise<GatewayMeansRow[]> {
+    return this.db.query<GatewayMeansRow[]>(
       `SELECT kind, payload, bundle_id AS "bundleId", sum(count)::float8 AS count,
          sum(total_sum_ms) / nullif(sum(count), 0) AS "meanTotalMs",
          sum(wait_sum_ms) / nullif(sum(count), 0) AS "meanWaitMs",

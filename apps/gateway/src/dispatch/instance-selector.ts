@@ -1,6 +1,6 @@
 import type { RoutedInstance } from '@evento/contracts';
 import { Injectable } from '@nestjs/common';
-import { InstanceDispatcher } from '../dispatch/instance-dispatcher.service';
+import { InstanceDispatcher } from './instance-dispatcher.service';
 import { rendezvousPick } from './rendezvous';
 
 /** How the gateway chooses among the available instances of a bundle. */
