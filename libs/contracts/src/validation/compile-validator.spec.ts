@@ -180,7 +180,10 @@ describe('compileValidator', () => {
     ).toEqual([
       {
         property: 'location',
-        constraints: { nestedValidation: 'nested property location must be either object or array' },
+        constraints: {
+          isDefined: 'location should not be null or undefined',
+          nestedValidation: 'nested property location must be either object or array',
+        },
       },
     ]);
   });
