@@ -82,7 +82,9 @@ describe('requests waiting in the gateway', () => {
     const waiter = send({ command: 'Increment', aggregateId: id, payload: { by: 1 } }, deadline);
     const answered = await waiter.answer;
     expect(answered.body).toMatchObject({ error: { code: ErrorCode.DEADLINE_EXCEEDED } });
-    expect(answered.at - deadline).toBeLessThan(150);
+    // At its deadline, not when the holder lets go (it holds until released, 20 s away); the
+    // bound leaves room for a busy machine to deliver the answer late.
+    expect(answered.at - deadline).toBeLessThan(1_000);
     expect(answered.at - deadline).toBeGreaterThan(-50);
 
     // A request behind it with time left still runs once the holder is done.
@@ -103,7 +105,7 @@ describe('requests waiting in the gateway', () => {
     const waiter = send({ command: 'SendMail', payload: { to: 'b' }, lockId }, deadline);
     const answered = await waiter.answer;
     expect(answered.body).toMatchObject({ error: { code: ErrorCode.DEADLINE_EXCEEDED } });
-    expect(answered.at - deadline).toBeLessThan(150);
+    expect(answered.at - deadline).toBeLessThan(1_000);
     release(lockId);
     expect((await holder.answer).body).toMatchObject({ data: { kind: 'service-command' } });
     // The lock is free again: a later command with the same id gets it.

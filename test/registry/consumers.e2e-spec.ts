@@ -277,7 +277,11 @@ describe('registry consumers: reports and admin actions relayed to the active in
     });
     expect(await http(`${path}/billing_Text_1_default/status`)).toMatchObject({
       status: 422,
-      body: { code: 'HANDLER_FAILED', message: expect.stringContaining('not valid UTF-8 JSON') as unknown },
+      body: {
+        code: 'HANDLER_FAILED',
+        message: expect.stringContaining('sent an unreadable reply') as unknown,
+        details: { reason: 'invalid-reply', problems: [expect.stringContaining('not valid UTF-8 JSON')] },
+      },
     });
 
     // An instance that reported but no longer listens on its control subject.

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './contract';
 export * from './wire';
 export * from './nats-failure';
+export * from './replies';
 export * from './validation';
 export * from './system/ping.contract';
 export * from './event-store';

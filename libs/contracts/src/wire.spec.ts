@@ -1,5 +1,5 @@
 import { ErrorCode } from './errors';
-import { assertJsonShape, assertSafeJson, decodeReply, parseRequestBody } from './wire';
+import { assertJsonShape, assertSafeJson, parseRequestBody } from './wire';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -49,23 +49,6 @@ describe('assertSafeJson', () => {
     const wide = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i]));
     expect(() => assertSafeJson({ a: [wide] }, { maxKeysPerObject: 10 })).toThrow(/more than 10 keys/);
     expect(() => assertSafeJson({ a: [wide] }, { maxKeysPerObject: 11 })).not.toThrow();
-  });
-});
-
-describe('decodeReply', () => {
-  it('reads data and error envelopes', () => {
-    expect(decodeReply('{"data":{"x":1}}')).toEqual({ data: { x: 1 } });
-    expect(decodeReply('{"data":null}')).toEqual({ data: null });
-    expect(decodeReply('{"error":{"code":"CONFLICT","message":"m","details":{"v":3}}}')).toEqual({
-      error: { code: 'CONFLICT', message: 'm', details: { v: 3 } },
-    });
-  });
-
-  it('reports anything else as INTERNAL', () => {
-    expect(decodeReply('nope')).toMatchObject({ error: { code: ErrorCode.INTERNAL } });
-    expect(decodeReply('{"error":{"code":"MADE_UP","message":"m"}}')).toMatchObject({
-      error: { code: ErrorCode.INTERNAL },
-    });
   });
 });
 

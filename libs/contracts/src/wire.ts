@@ -1,4 +1,4 @@
-import { ErrorCode, type ErrorBody, EventoError, isErrorBody } from './errors';
+import { ErrorCode, type ErrorBody, EventoError } from './errors';
 import { JsonLimits } from './protocol';
 
 /**
@@ -9,22 +9,6 @@ export type ReplyEnvelope<T> = { data: T } | { error: ErrorBody };
 
 export function encodeReply<T>(reply: ReplyEnvelope<T>): string {
   return JSON.stringify(reply);
-}
-
-/** Reads a reply envelope; anything else is reported as an INTERNAL error. */
-export function decodeReply(text: string): ReplyEnvelope<unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { error: { code: ErrorCode.INTERNAL, message: 'Reply is not JSON' } };
-  }
-  if (typeof parsed === 'object' && parsed !== null) {
-    const envelope = parsed as Record<string, unknown>;
-    if ('error' in envelope && isErrorBody(envelope.error)) return { error: envelope.error };
-    if ('data' in envelope) return { data: envelope.data };
-  }
-  return { error: { code: ErrorCode.INTERNAL, message: 'Reply is not an Evento reply envelope' } };
 }
 
 /**

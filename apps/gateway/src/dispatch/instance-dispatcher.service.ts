@@ -1,13 +1,15 @@
 import {
   type ClassOf,
+  compileValidator,
+  type ErrorBody,
   ErrorCode,
   EventoError,
   Headers,
   type InstanceWork,
-  isErrorCode,
   natsFailure,
   natsFailureReason,
-  parseRequestBody,
+  readReply,
+  RelayedError,
   type RoutedInstance,
 } from '@evento/contracts';
 import { NatsConnectionService } from '@evento/platform';
@@ -17,7 +19,6 @@ import { GatewayConfig } from '../config/gateway.config';
 import { deadlineExceeded, type RequestContext } from '../requests/request-context';
 import { type Destination, RoutingTableService } from '../routing/routing-table.service';
 import { InstanceLost, InstanceUnreachable } from './instance-errors';
-import { validateReply } from './reply-validation';
 
 /** Reasons after which an instance will never answer what it holds. */
 const GONE_REASONS = new Set(['lease-expired', 'superseded', 'goodbye']);
@@ -32,7 +33,6 @@ const RELAYED_CODES = new Set<string>([
   ErrorCode.UNAUTHORIZED,
   ErrorCode.DEADLINE_EXCEEDED,
 ]);
-const MAX_MESSAGE = 2_000;
 const MAX_STACK = 16_000;
 const MAX_FIELD_ERRORS = 100;
 const MAX_DETAILS_BYTES = 16_000;
@@ -137,42 +137,19 @@ export class InstanceDispatcher implements OnModuleInit {
     }
   }
 
+  /** A bundle's reply is hostile input: read by the one reply reader, its errors relayed by the gateway's rules. */
   private readReply<T extends object>(data: Uint8Array, outcome: ClassOf<T>, from: string): T {
-    let envelope: unknown;
     try {
-      envelope = parseRequestBody(data);
+      return readReply(data, { from, untrusted: true, validate: compileValidator(outcome) });
     } catch (error) {
-      throw new EventoError(ErrorCode.HANDLER_FAILED, `${from} sent an unreadable reply`, {
-        errorName: 'InvalidReply',
-        problems: [error instanceof Error ? error.message : String(error)],
-      });
+      throw error instanceof RelayedError ? this.relayedError(error.toBody(), from) : error;
     }
-    if (typeof envelope === 'object' && envelope !== null && !Array.isArray(envelope)) {
-      const body = envelope as Record<string, unknown>;
-      if ('error' in body) throw this.relayedError(body.error, from);
-      if ('data' in body) {
-        try {
-          return validateReply(outcome, body.data, from);
-        } catch (error) {
-          if (error instanceof EventoError) throw error;
-          // Whatever in a reply trips the checks themselves is still the bundle's broken reply.
-          throw new EventoError(ErrorCode.HANDLER_FAILED, `${from} sent a reply that breaks the protocol`, {
-            errorName: 'InvalidReply',
-            problems: [error instanceof Error ? error.message : String(error)],
-          });
-        }
-      }
-    }
-    throw new EventoError(ErrorCode.HANDLER_FAILED, `${from} sent a reply that is not {data} or {error}`, {
-      errorName: 'InvalidReply',
-    });
   }
 
   /** A bundle's error, relayed with its code, name and message; the stack only where allowed. */
-  private relayedError(raw: unknown, from: string): EventoError {
-    const error = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const code = isErrorCode(error.code) && RELAYED_CODES.has(error.code) ? error.code : ErrorCode.HANDLER_FAILED;
-    const message = typeof error.message === 'string' ? error.message.slice(0, MAX_MESSAGE) : `${from} failed`;
+  private relayedError(error: ErrorBody, from: string): EventoError {
+    const code = RELAYED_CODES.has(error.code) ? error.code : ErrorCode.HANDLER_FAILED;
+    const message = error.message || `${from} failed`;
     // A bundle's validation errors list the fields, as the server's own do: the caller needs them.
     if (code === ErrorCode.VALIDATION_FAILED && Array.isArray(error.details)) {
       const fields = error.details.slice(0, MAX_FIELD_ERRORS);

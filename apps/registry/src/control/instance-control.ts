@@ -5,21 +5,17 @@ import {
   type ControlRequest,
   ErrorCode,
   EventoError,
-  type FieldProblem,
   Headers,
   instanceSubjects,
-  isErrorBody,
-  parseRequestBody,
+  natsFailure,
+  natsFailureReason,
+  readReply,
+  RelayedError,
 } from '@evento/contracts';
 import { BaseConfig, NatsConnectionService } from '@evento/platform';
 import { Injectable } from '@nestjs/common';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
-
-/** An instance's error message is relayed, but never a huge one. */
-const MAX_RELAYED_MESSAGE = 2_000;
-/** Details beyond this (as JSON) are dropped rather than relayed. */
-const MAX_RELAYED_DETAILS_BYTES = 16 * 1024;
 
 export interface ControlTarget {
   bundleId: string;
@@ -67,23 +63,15 @@ export class InstanceControl {
       });
       bytes = reply.data;
     } catch (error) {
-      const name = error instanceof Error ? error.name : '';
-      const text = error instanceof Error ? error.message : String(error);
-      if (name === 'NoRespondersError' || /no responders/i.test(text)) {
+      const failure = natsFailure(error, `${message.type} to instance ${where}`, timeoutMs);
+      if (natsFailureReason(error) === 'no-responders') {
         throw new EventoError(
           ErrorCode.NO_AVAILABLE_INSTANCE,
           `Instance ${where} does not listen on its control subject`,
           { instanceId: target.instanceId },
         );
       }
-      if (name === 'TimeoutError' || /timeout/i.test(text)) {
-        throw new EventoError(
-          ErrorCode.DEADLINE_EXCEEDED,
-          `Instance ${where} did not answer ${message.type} within ${timeoutMs} ms`,
-          { instanceId: target.instanceId },
-        );
-      }
-      throw new EventoError(ErrorCode.UNAVAILABLE, `Could not reach instance ${where}: ${text}`);
+      throw new EventoError(failure.code, failure.message, { instanceId: target.instanceId, ...failure.details! });
     }
     return this.readReply(bytes, replyClass, target);
   }
@@ -93,55 +81,29 @@ export class InstanceControl {
     this.nats.connection.publish(this.subject(target), JSON.stringify(message));
   }
 
+  /**
+   * An instance's reply is hostile input (the one reply reader); what it answers is relayed with
+   * the instance named, and a broken reply is HANDLER_FAILED with `reason: "invalid-reply"`.
+   */
   private readReply<T extends object>(bytes: Uint8Array, replyClass: ClassOf<T>, target: ControlTarget): T {
-    const invalid = (problem: string, problems?: unknown) =>
-      new EventoError(
-        ErrorCode.HANDLER_FAILED,
-        `Instance ${target.bundleId}/${target.instanceId} sent an invalid reply: ${problem}`,
-        {
+    const from = `Instance ${target.bundleId}/${target.instanceId}`;
+    try {
+      return readReply(bytes, { from, untrusted: true, validate: compileValidator(replyClass) });
+    } catch (error) {
+      if (!(error instanceof EventoError)) throw error;
+      if (error instanceof RelayedError) {
+        throw new EventoError(error.code, error.message, {
           instanceId: target.instanceId,
-          reason: 'invalid-reply',
-          ...(problems === undefined ? {} : { problems }),
-        },
-      );
-    let envelope: unknown;
-    try {
-      envelope = parseRequestBody(bytes);
-    } catch (error) {
-      throw invalid(error instanceof Error ? error.message : 'unreadable');
-    }
-    if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
-      throw invalid('not a reply envelope');
-    }
-    const reply = envelope as Record<string, unknown>;
-    if ('error' in reply) {
-      if (!isErrorBody(reply.error)) throw invalid('an error without a known code and a message');
-      const details = boundedDetails(reply.error.details);
-      throw new EventoError(reply.error.code, reply.error.message.slice(0, MAX_RELAYED_MESSAGE), {
+          ...(error.details === undefined ? {} : { details: error.details }),
+        });
+      }
+      const { problems } = (error.details ?? {}) as { problems?: string[] };
+      throw new EventoError(ErrorCode.HANDLER_FAILED, error.message, {
         instanceId: target.instanceId,
-        ...(details === undefined ? {} : { details }),
+        reason: 'invalid-reply',
+        problems: problems ?? [],
       });
-    }
-    if (!('data' in reply) || typeof reply.data !== 'object' || reply.data === null || Array.isArray(reply.data)) {
-      throw invalid('neither {data: object} nor {error}');
-    }
-    try {
-      return compileValidator(replyClass)(reply.data);
-    } catch (error) {
-      if (!(error instanceof EventoError) || !Array.isArray(error.details)) throw error;
-      const problems = (error.details as FieldProblem[]).slice(0, 20);
-      throw invalid(
-        problems
-          .map((problem) => problem.property)
-          .slice(0, 5)
-          .join(', ') || 'invalid fields',
-        problems,
-      );
     }
   }
 }
 
-function boundedDetails(details: unknown): unknown {
-  if (details === undefined) return undefined;
-  return JSON.stringify(details).length <= MAX_RELAYED_DETAILS_BYTES ? details : undefined;
-}

@@ -1,9 +1,10 @@
 import {
-  decodeReply,
+  compileValidator,
   type DrainRequest,
-  type DrainResponse,
-  EventoError,
+  DrainResponse,
   instanceSubjects,
+  natsFailure,
+  readReply,
   type ListedInstance,
   RegistryContracts,
 } from '@evento/contracts';
@@ -36,12 +37,17 @@ export class ClusterClient {
   async drain(bundleId: string, instanceId: string, reason: string, timeoutMs: number): Promise<DrainResponse> {
     const subject = this.config.subject(instanceSubjects(bundleId, instanceId).control);
     const body: DrainRequest = { type: 'drain', reason, timeoutMs };
-    const reply = await this.nats.connection.request(subject, JSON.stringify(body), {
-      timeout: DRAIN_REPLY_TIMEOUT_MS,
+    let reply: Uint8Array;
+    try {
+      reply = (await this.nats.connection.request(subject, JSON.stringify(body), { timeout: DRAIN_REPLY_TIMEOUT_MS }))
+        .data;
+    } catch (error) {
+      throw natsFailure(error, `drain to instance ${bundleId}/${instanceId}`, DRAIN_REPLY_TIMEOUT_MS);
+    }
+    return readReply(reply, {
+      from: `Instance ${bundleId}/${instanceId}`,
+      untrusted: true,
+      validate: compileValidator(DrainResponse),
     });
-    const envelope = decodeReply(reply.string());
-    if ('error' in envelope) throw EventoError.fromBody(envelope.error);
-    const data = envelope.data as Partial<DrainResponse> | null;
-    return { accepted: data?.accepted === true, inFlight: typeof data?.inFlight === 'number' ? data.inFlight : 0 };
   }
 }

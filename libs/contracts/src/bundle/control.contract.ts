@@ -40,8 +40,13 @@ export class DrainRequest {
 }
 
 export class DrainResponse {
+  @IsBoolean()
   accepted: boolean;
+
   /** Requests still in flight when the drain started. */
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
   inFlight: number;
 }
 

@@ -1,13 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import {
-  decodeReply,
-  type EventContract,
-  EventoError,
-  Headers,
-  natsFailure,
-  type RequestContract,
-} from '@evento/contracts';
+import { type EventContract, Headers, natsFailure, readReply, type RequestContract } from '@evento/contracts';
 import { randomUUID } from 'node:crypto';
 import { BaseConfig, withSubjectPrefix } from '../config';
 import { NatsConnectionService } from './nats-connection.service';
@@ -45,17 +38,14 @@ export class ContractClient {
     h.set(Headers.requestId, options.requestId ?? randomUUID());
     h.set(Headers.correlationId, options.correlationId ?? randomUUID());
     h.set(Headers.deadline, String(deadline));
-    let replyText: string;
+    let reply: Uint8Array;
     try {
       const subject = withSubjectPrefix(this.subjectPrefix, contract.subject);
-      const reply = await this.nc().request(subject, JSON.stringify(body), { timeout, headers: h });
-      replyText = reply.string();
+      reply = (await this.nc().request(subject, JSON.stringify(body), { timeout, headers: h })).data;
     } catch (error) {
       throw natsFailure(error, contract.subject, timeout);
     }
-    const envelope = decodeReply(replyText);
-    if ('error' in envelope) throw EventoError.fromBody(envelope.error);
-    return envelope.data as Res;
+    return readReply<Res>(reply, { from: contract.subject });
   }
 
   /**

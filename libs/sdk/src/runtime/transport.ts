@@ -1,10 +1,11 @@
 import {
-  decodeReply,
   ErrorCode,
   type EventContract,
   EventoError,
   Headers,
   natsFailure,
+  readReply,
+  RelayedError,
   type RequestContract,
 } from '@evento/contracts';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
@@ -59,19 +60,18 @@ export class Transport {
         h.set(Headers.token, this.identity.token);
       }
     }
-    let text: string;
+    let reply: Uint8Array;
     try {
-      const reply = await this.nc.request(this.subject(contract.subject), JSON.stringify(body), {
-        timeout,
-        headers: h,
-      });
-      text = reply.string();
+      reply = (await this.nc.request(this.subject(contract.subject), JSON.stringify(body), { timeout, headers: h }))
+        .data;
     } catch (error) {
       throw natsFailure(error, contract.subject, timeout);
     }
-    const envelope = decodeReply(text);
-    if ('error' in envelope) throw errorFromBody(envelope.error);
-    return envelope.data as Res;
+    try {
+      return readReply<Res>(reply, { from: contract.subject });
+    } catch (error) {
+      throw error instanceof RelayedError ? errorFromBody(error.toBody()) : error;
+    }
   }
 
   publish<Body extends object>(contract: EventContract<Body>, body: Body): void {
