@@ -1,5 +1,12 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtension,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { OperatorRole } from '../auth/operator-roles';
 import { ErrorBodyDto } from './error-body.dto';
 
@@ -18,18 +25,18 @@ export const REQUIRED_ROLE_EXTENSION = 'x-required-role';
  * access, with this or @Public(): the app refuses to boot otherwise.
  */
 export function Requires(role: OperatorRole): MethodDecorator {
+  // JSON whatever the operation itself produces (e.g. /metrics: text/plain).
+  const errorBody = { 'application/json': { schema: { $ref: getSchemaPath(ErrorBodyDto) } } };
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS_METADATA, role),
     ApiBearerAuth(),
     ApiExtension(REQUIRED_ROLE_EXTENSION, role),
+    ApiExtraModels(ErrorBodyDto),
     ApiUnauthorizedResponse({
       description: 'No operator credential, or one that is unknown, expired or not for this server (UNAUTHORIZED)',
-      type: ErrorBodyDto,
+      content: errorBody,
     }),
-    ApiForbiddenResponse({
-      description: `The operator's role is below ${role} (FORBIDDEN)`,
-      type: ErrorBodyDto,
-    }),
+    ApiForbiddenResponse({ description: `The operator's role is below ${role} (FORBIDDEN)`, content: errorBody }),
   );
 }
 
