@@ -221,7 +221,7 @@ export class BaseConfig {
   })
   OIDC_ROLE_MAP?: string;
 
-  /** Serve Swagger UI without the operator token. Defaults to true outside production. */
+  /** Serve Swagger UI and /docs-json without credentials (else any role may). Defaults to true outside production. */
   @IsOptional()
   @IsBoolean()
   DOCS_PUBLIC?: boolean;
