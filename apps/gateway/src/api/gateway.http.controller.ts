@@ -1,6 +1,7 @@
 import type { CommandResult, GatewayRoutesResponse, PublishResult, QueryResult } from '@evento/contracts';
+import { Requires } from '@evento/platform';
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CommandsService } from '../commands/commands.service';
 import { PublishService } from '../publish/publish.service';
@@ -39,7 +40,6 @@ const RequestHeaders = () =>
 
 /** Try a system from Swagger UI: commands, queries and events by payload name. */
 @ApiTags('gateway')
-@ApiBearerAuth()
 @Controller()
 export class GatewayHttpController {
   constructor(
@@ -50,6 +50,7 @@ export class GatewayHttpController {
     private readonly routes: RoutesView,
   ) {}
 
+  @Requires('operator')
   @Post('commands/:name')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a command by name; answers with the stored event' })
@@ -62,6 +63,7 @@ export class GatewayHttpController {
     return this.commands.send({ command: params.name, ...body }, this.reader.fromOperator(headersOf(req)));
   }
 
+  @Requires('viewer')
   @Post('queries/:name')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a query by name; answers with one view, a list of views or null' })
@@ -70,6 +72,7 @@ export class GatewayHttpController {
     return this.queries.send({ query: params.name, ...body }, this.reader.fromOperator(headersOf(req)));
   }
 
+  @Requires('operator')
   @Post('events/:name')
   @HttpCode(201)
   @ApiOperation({ summary: 'Publish an event to its topic (context + event name) without a command' })
@@ -82,6 +85,7 @@ export class GatewayHttpController {
     return this.publisher.publish({ eventName: params.name, ...body }, this.reader.fromOperator(headersOf(req)));
   }
 
+  @Requires('viewer')
   @Get('routing')
   @ApiOperation({ summary: "This gateway's routing table: each command and query with the instances it routes to" })
   table(@Query() query: RoutesQuery): GatewayRoutesResponse {

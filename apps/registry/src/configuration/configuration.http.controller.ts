@@ -1,5 +1,6 @@
+import { Requires } from '@evento/platform';
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ParseBundleIdPipe } from '../common/bundle-id.pipe';
 import { ParseConfigurationKeyPipe } from './configuration-key.pipe';
 import { ConfigurationService } from './configuration.service';
@@ -10,17 +11,18 @@ import {
 } from './dto/configuration.dto';
 
 @ApiTags('configuration')
-@ApiBearerAuth()
 @Controller('bundles/:bundleId/configuration')
 export class ConfigurationHttpController {
   constructor(private readonly configuration: ConfigurationService) {}
 
+  @Requires('viewer')
   @Get()
   @ApiOperation({ summary: "A bundle's configuration (secret values masked)" })
   view(@Param('bundleId', ParseBundleIdPipe) bundleId: string): Promise<BundleConfigurationDto> {
     return this.configuration.view(bundleId);
   }
 
+  @Requires('operator')
   @Put(':key')
   @ApiOperation({
     summary: 'Set a value; live instances get the new configuration on their control subject',
@@ -34,6 +36,7 @@ export class ConfigurationHttpController {
     return this.configuration.set(bundleId, key, body.value, body.secret);
   }
 
+  @Requires('operator')
   @Delete(':key')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a value; live instances get the new configuration' })

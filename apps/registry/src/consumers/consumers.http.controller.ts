@@ -1,5 +1,6 @@
+import { Requires } from '@evento/platform';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ParseBundleIdPipe } from '../common/bundle-id.pipe';
 import { ParseConsumerIdPipe, ParsePositionPipe } from './consumer-params.pipe';
 import { ConsumersService } from './consumers.service';
@@ -19,17 +20,18 @@ const RELAYED =
   "504 DEADLINE_EXCEEDED when it does not answer in CONSUMER_ADMIN_TIMEOUT_MS, else the instance's own error code";
 
 @ApiTags('consumers')
-@ApiBearerAuth()
 @Controller('consumers')
 export class ConsumersHttpController {
   constructor(private readonly consumers: ConsumersService) {}
 
+  @Requires('viewer')
   @Get()
   @ApiOperation({ summary: 'Consumers reported by live instances, per bundle, with the active instance (paged)' })
   list(@Query() query: ConsumersQueryDto): Promise<ConsumerPageDto> {
     return this.consumers.list(query.bundleId, query.page, query.pageSize);
   }
 
+  @Requires('viewer')
   @Get(':bundleId/:consumerId')
   @ApiOperation({ summary: 'One consumer: every live instance that runs it, and which is active' })
   consumer(
@@ -39,6 +41,7 @@ export class ConsumersHttpController {
     return this.consumers.consumer(bundleId, consumerId);
   }
 
+  @Requires('viewer')
   @Get(':bundleId/:consumerId/status')
   @ApiOperation({ summary: 'Live status with the dead-event queue', description: RELAYED })
   status(
@@ -48,6 +51,7 @@ export class ConsumersHttpController {
     return this.consumers.status(bundleId, consumerId);
   }
 
+  @Requires('operator')
   @Put(':bundleId/:consumerId/dead-events/:position/retry')
   @ApiOperation({ summary: 'Flag (or unflag) a dead event for the next replay', description: RELAYED })
   setRetry(
@@ -59,6 +63,7 @@ export class ConsumersHttpController {
     return this.consumers.setRetry(bundleId, consumerId, position, body.retry);
   }
 
+  @Requires('admin')
   @Delete(':bundleId/:consumerId/dead-events/:position')
   @ApiOperation({ summary: 'Delete a dead event', description: RELAYED })
   deleteDead(
@@ -69,6 +74,7 @@ export class ConsumersHttpController {
     return this.consumers.deleteDead(bundleId, consumerId, position);
   }
 
+  @Requires('operator')
   @Post(':bundleId/:consumerId/dead-events/replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Process the dead events flagged for retry, now', description: RELAYED })
@@ -79,6 +85,7 @@ export class ConsumersHttpController {
     return this.consumers.replayDead(bundleId, consumerId);
   }
 
+  @Requires('operator')
   @Post(':bundleId/:consumerId/reset')
   @HttpCode(200)
   @ApiOperation({ summary: "Move the consumer's checkpoint ('' rebuilds from the start)", description: RELAYED })

@@ -1,12 +1,12 @@
+import { Requires } from '@evento/platform';
 import { Controller, Get, type MessageEvent, Sse } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
 import { ClusterStream } from './cluster.stream';
 import type { ClusterDto } from './dto/cluster.dto';
 import { InstancesService } from './instances.service';
 
 @ApiTags('cluster')
-@ApiBearerAuth()
 @Controller('cluster')
 export class InstancesHttpController {
   constructor(
@@ -14,12 +14,14 @@ export class InstancesHttpController {
     private readonly stream: ClusterStream,
   ) {}
 
+  @Requires('viewer')
   @Get()
   @ApiOperation({ summary: 'Every instance with its status, location and lease (live, from Postgres)' })
   cluster(): Promise<ClusterDto> {
     return this.instances.cluster();
   }
 
+  @Requires('viewer')
   @Sse('stream')
   @ApiProduces('text/event-stream')
   @ApiOperation({

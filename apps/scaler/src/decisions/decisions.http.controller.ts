@@ -1,6 +1,7 @@
 import { ErrorCode, EventoError } from '@evento/contracts';
+import { Requires } from '@evento/platform';
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ScalerConfig } from '../config/scaler.config';
 import { LeaderElection } from '../leader/leader-election';
 import { DecisionsRepository } from './decisions.repository';
@@ -9,7 +10,6 @@ import { type DecisionView, DecisionsQueryDto, type ScalerStatusView } from './d
 const DEFAULT_LIMIT = 50;
 
 @ApiTags('decisions')
-@ApiBearerAuth()
 @Controller()
 export class DecisionsHttpController {
   constructor(
@@ -18,12 +18,14 @@ export class DecisionsHttpController {
     private readonly config: ScalerConfig,
   ) {}
 
+  @Requires('viewer')
   @Get('decisions')
   @ApiOperation({ summary: 'The decision log, newest first: reason, inputs, actuator output and outcome' })
   list(@Query() query: DecisionsQueryDto): Promise<DecisionView[]> {
     return this.decisions.list(query.bundleId, query.limit ?? DEFAULT_LIMIT, query.before?.toString());
   }
 
+  @Requires('viewer')
   @Get('decisions/:decisionId')
   @ApiOperation({ summary: 'One decision with the starts and drains it asked for' })
   async get(@Param('decisionId') decisionId: string): Promise<DecisionView> {
@@ -35,6 +37,7 @@ export class DecisionsHttpController {
     return decision;
   }
 
+  @Requires('viewer')
   @Get('scaler/status')
   @ApiOperation({ summary: 'Whether this replica is the active scaler' })
   status(): ScalerStatusView {

@@ -1,6 +1,7 @@
 import type { AnalysisResult } from '@evento/contracts';
+import { Requires } from '@evento/platform';
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { ModelService } from '../model/model.service';
 import { AnalysisBodyDto } from './dto/analysis.dto';
@@ -14,7 +15,6 @@ import {
 import { PerformanceService } from './performance.service';
 
 @ApiTags('performance')
-@ApiBearerAuth()
 @Controller('performance')
 export class PerformanceHttpController {
   constructor(
@@ -23,6 +23,7 @@ export class PerformanceHttpController {
     private readonly ingestion: IngestionService,
   ) {}
 
+  @Requires('viewer')
   @Get('series')
   @ApiOperation({
     summary: 'Time series of a component or handler: count, throughput, mean and p50/p95/p99 service time, error rate',
@@ -31,24 +32,28 @@ export class PerformanceHttpController {
     return this.performance.series(query);
   }
 
+  @Requires('viewer')
   @Get('commands')
   @ApiOperation({ summary: 'Per-command (and query) breakdown measured by the gateway: wait, load, bundle, append' })
   commands(@Query() query: CommandsQueryDto) {
     return this.performance.commands(query);
   }
 
+  @Requires('viewer')
   @Get('resources')
   @ApiOperation({ summary: 'Resource usage per instance: CPU, memory, event-loop delay, in-flight work, consumer lag' })
   resources(@Query() query: ResourcesQueryDto) {
     return this.performance.resources(query);
   }
 
+  @Requires('viewer')
   @Get('dashboard')
   @ApiOperation({ summary: 'Slowest handlers, highest error rates and busiest bundles over an interval' })
   dashboard(@Query() query: DashboardQueryDto) {
     return this.performance.dashboard(query);
   }
 
+  @Requires('viewer')
   @Get('flows')
   @ApiOperation({
     summary: 'The flow graph: handlers, gateway and event store as stations, edges with probabilities, entry points',
@@ -57,6 +62,7 @@ export class PerformanceHttpController {
     return this.model.flows(query.windowMinutes);
   }
 
+  @Requires('viewer')
   @Post('analysis')
   @HttpCode(200)
   @ApiOperation({
@@ -66,6 +72,7 @@ export class PerformanceHttpController {
     return this.model.analyse(body);
   }
 
+  @Requires('viewer')
   @Get('ingestion')
   @ApiOperation({ summary: 'Telemetry entries accepted and refused (by reason) per sender, on this replica' })
   ingestionStats() {

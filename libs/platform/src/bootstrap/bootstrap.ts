@@ -1,16 +1,21 @@
 import { type AppName, JsonLimits } from '@evento/contracts';
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, NestFactory } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { raw } from 'express';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
+import { OperatorAuthenticator } from '../auth/operator-authenticator';
 import { BaseConfig } from '../config';
 import { NatsEdge } from '../edge/nats-edge.service';
 import { compileHttpValidators, HttpErrorFilter, HttpValidationPipe } from '../errors';
-import { bodyParserErrors, jsonBody, operatorAuth } from '../http/http-guards';
+import { bodyParserErrors, jsonBody } from '../http/http-guards';
+import { openOperatorAccess, operatorAuthentication } from '../http/operator-auth';
+import { OperatorRoleGuard } from '../http/operator-role.guard';
+import { REQUIRED_ROLE_EXTENSION } from '../http/requires.decorator';
+import { checkRouteAccess, httpRoutes } from '../http/route-access';
 import { MetricsService, RejectedInputMetrics } from '../metrics';
 import { SUITE_VERSION } from '../system/system.message.controller';
 
@@ -23,8 +28,9 @@ export interface AppDefinition {
 }
 
 /**
- * Builds an app with the suite's logging, body limits, validation, error mapping, operator auth
- * and Swagger, initialised and serving its NATS subjects (NatsEdge) but not yet listening on HTTP.
+ * Builds an app with the suite's logging, body limits, validation, error mapping, operator
+ * authentication and roles, and Swagger, initialised and serving its NATS subjects (NatsEdge)
+ * but not yet listening on HTTP.
  */
 export async function createEventoApp(definition: AppDefinition): Promise<NestExpressApplication> {
   const { config } = definition;
@@ -41,11 +47,23 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   const rejected = new RejectedInputMetrics(app.get(MetricsService), config.NATS_SUBJECT_PREFIX);
   app.use(rejected.http);
 
-  if (config.OPERATOR_TOKEN) {
-    app.use(operatorAuth(config.OPERATOR_TOKEN, { docsPublic: config.docsPublic }));
-  } else {
-    logger.warn('OPERATOR_TOKEN is not set: the HTTP API is open to anyone who can reach it');
+  // Every HTTP operation declares the role it needs (or @Public()): refused at boot otherwise.
+  let publicPaths: Set<string>;
+  try {
+    publicPaths = checkRouteAccess(httpRoutes(app));
+  } catch (error) {
+    await app.close();
+    throw error;
   }
+  const authenticator = new OperatorAuthenticator(config);
+  if (authenticator.open) {
+    logger.warn('No operator credential is configured: the HTTP API is open to anyone who can reach it');
+    app.use(openOperatorAccess);
+  } else {
+    logger.log(`Operators authenticate with ${authenticator.describe()}`);
+    app.use(operatorAuthentication(authenticator, { docsPublic: config.docsPublic, publicPaths }));
+  }
+  app.useGlobalGuards(new OperatorRoleGuard(app.get(Reflector)));
   // Read raw, then parsed by the same code as NATS bodies (shape bounded before JSON.parse).
   app.use(raw({ type: ['application/json', 'application/*+json'], limit: JsonLimits.maxBytes }));
   app.use(bodyParserErrors);
@@ -64,6 +82,7 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
       .build(),
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}` },
   );
+  describeRoles(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
   await app.init();
@@ -78,6 +97,21 @@ export async function createEventoApp(definition: AppDefinition): Promise<NestEx
   // Subscribed only once every provider is initialised: a message never meets a half-built app.
   await app.get(NatsEdge).start();
   return app;
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Says in each operation's description which role it requires (the `x-required-role` @Requires sets). */
+function describeRoles(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method] as (Record<string, unknown> & { description?: string }) | undefined;
+      const role = operation?.[REQUIRED_ROLE_EXTENSION];
+      if (!operation || typeof role !== 'string') continue;
+      const access = role === 'public' ? 'No credentials needed.' : `Requires the \`${role}\` role or higher.`;
+      operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
+    }
+  }
 }
 
 /** Starts HTTP on the configured host and port; returns the URL it answers on. */

@@ -8,10 +8,14 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
+  type ValidationArguments,
   ValidateIf,
 } from 'class-validator';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { isIdentityProviderUrl, parseRoleMap } from '../auth/oidc-verifier';
+import { parseOperatorTokens } from '../auth/operator-tokens';
 
 export const PROFILES = ['development', 'test', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -22,6 +26,7 @@ export const SECRET_VARIABLES = [
   'NATS_PASSWORD',
   'NATS_TOKEN',
   'OPERATOR_TOKEN',
+  'OPERATOR_TOKENS',
   'BUNDLE_TOKEN',
   'BUNDLE_TOKENS',
 ] as const;
@@ -32,7 +37,7 @@ export const SECRET_VARIABLES = [
  * nats://127.0.0.1:4222 and Postgres on 127.0.0.1:5432 (user postgres, trust auth).
  */
 export class BaseConfig {
-  /** development: pretty logs, open docs; production: JSON logs, operator token required. */
+  /** development: pretty logs, open docs; production: JSON logs, operator credentials required. */
   @IsIn(PROFILES)
   NODE_ENV: Profile = 'development';
 
@@ -114,15 +119,109 @@ export class BaseConfig {
   INSTANCE_ID = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   /**
-   * Bearer token operators send to every HTTP endpoint but the health checks.
-   * Required in production; when unset elsewhere the HTTP API is open (a warning is logged).
+   * One static admin token, as before operators had roles: the same as an `OPERATOR_TOKENS`
+   * entry `operator-token:admin:<token>`. Production needs it, OPERATOR_TOKENS or OIDC; when
+   * none is set elsewhere the HTTP API is open (a warning is logged).
    */
-  @ValidateIf((config: BaseConfig) => config.NODE_ENV === 'production' || config.OPERATOR_TOKEN !== undefined)
-  @IsString({ message: 'OPERATOR_TOKEN is required when NODE_ENV=production' })
+  @ValidateIf(
+    (config: BaseConfig) =>
+      config.OPERATOR_TOKEN !== undefined ||
+      (config.NODE_ENV === 'production' && config.OPERATOR_TOKENS === undefined && config.OIDC_ISSUER === undefined),
+  )
+  @IsString({
+    message: 'OPERATOR_TOKEN, OPERATOR_TOKENS or OIDC_ISSUER with OIDC_AUDIENCE is required when NODE_ENV=production',
+  })
   @Matches(/^\S{16,}$/, { message: 'OPERATOR_TOKEN must be at least 16 characters without spaces' })
   OPERATOR_TOKEN?: string;
 
-  /** Serve Swagger UI without the operator token. Defaults to true outside production. */
+  /**
+   * Static operator tokens with roles: comma-separated `name:role:token` entries, role `viewer`,
+   * `operator` or `admin`, token 16-512 characters; names and tokens unique. The name is what
+   * request logs show.
+   */
+  @ValidateIf((config: BaseConfig) => config.OPERATOR_TOKENS !== undefined)
+  @IsString()
+  @ValidateBy({
+    name: 'isOperatorTokens',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        typeof value === 'string' && 'entries' in parseOperatorTokens(value, legacyTokenOf(args)),
+      defaultMessage: (args?: ValidationArguments) => {
+        const parsed =
+          typeof args?.value === 'string' ? parseOperatorTokens(args.value, legacyTokenOf(args)) : undefined;
+        return `OPERATOR_TOKENS ${parsed && 'problem' in parsed ? parsed.problem : 'must be name:role:token entries'}`;
+      },
+    },
+  })
+  OPERATOR_TOKENS?: string;
+
+  /**
+   * OpenID Connect issuer whose JWTs operators may present (e.g. a Keycloak realm URL). Its
+   * discovery document names the JWKS unless OIDC_JWKS_URL does. Needs OIDC_AUDIENCE.
+   */
+  @ValidateIf(
+    (config: BaseConfig) =>
+      config.OIDC_ISSUER !== undefined ||
+      config.OIDC_AUDIENCE !== undefined ||
+      config.OIDC_JWKS_URL !== undefined ||
+      config.OIDC_ROLE_MAP !== undefined,
+  )
+  @ValidateBy({
+    name: 'isIssuerUrl',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => isIdentityProviderUrl(value, isProduction(args)),
+      defaultMessage: () =>
+        'OIDC_ISSUER must be an http(s) URL, https in production, and is required with any other OIDC_ setting',
+    },
+  })
+  OIDC_ISSUER?: string;
+
+  /** The audience (`aud`) operators' tokens must be issued for, e.g. the client id `evento`. */
+  @ValidateIf((config: BaseConfig) => config.OIDC_ISSUER !== undefined || config.OIDC_AUDIENCE !== undefined)
+  @Matches(/^\S{1,512}$/, { message: 'OIDC_AUDIENCE is required with OIDC_ISSUER: 1-512 characters without spaces' })
+  OIDC_AUDIENCE?: string;
+
+  /** The issuer's JWKS; unset: the `jwks_uri` of its `/.well-known/openid-configuration`. */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isJwksUrl',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => isIdentityProviderUrl(value, isProduction(args)),
+      defaultMessage: () => 'OIDC_JWKS_URL must be an http(s) URL, https in production',
+    },
+  })
+  OIDC_JWKS_URL?: string;
+
+  /**
+   * The claim holding the operator's roles: a top-level claim of that name (Auth0's
+   * `https://evento.example/roles`), else a dotted path (Keycloak's `realm_access.roles`).
+   */
+  @Matches(/^[\x21-\x7e]{1,256}$/, { message: 'OIDC_ROLES_CLAIM must be a claim name or dotted path' })
+  OIDC_ROLES_CLAIM = 'roles';
+
+  /**
+   * The identity provider's role names mapped to ours: `idpRole=role` pairs, e.g.
+   * `evento-admins=admin,evento-operators=operator`. Set, only mapped names count; unset, the
+   * names `viewer`, `operator` and `admin` count as they are.
+   */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isRoleMap',
+    validator: {
+      validate: (value: unknown) => {
+        try {
+          return typeof value === 'string' && parseRoleMap(value).size > 0;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () =>
+        'OIDC_ROLE_MAP must be idpRole=role pairs separated by commas, role viewer, operator or admin, each idpRole once',
+    },
+  })
+  OIDC_ROLE_MAP?: string;
+
+  /** Serve Swagger UI and /docs-json without credentials (else any role may). Defaults to true outside production. */
   @IsOptional()
   @IsBoolean()
   DOCS_PUBLIC?: boolean;
@@ -153,6 +252,15 @@ export class BaseConfig {
   get databaseUrlRedacted(): string {
     return redactUrl(this.DATABASE_URL);
   }
+}
+
+function legacyTokenOf(args: ValidationArguments | undefined): string | undefined {
+  const token = (args?.object as Partial<BaseConfig> | undefined)?.OPERATOR_TOKEN;
+  return typeof token === 'string' ? token : undefined;
+}
+
+function isProduction(args: ValidationArguments | undefined): boolean {
+  return (args?.object as Partial<BaseConfig> | undefined)?.NODE_ENV === 'production';
 }
 
 export function withSubjectPrefix(prefix: string | undefined, subject: string): string {

@@ -100,4 +100,74 @@ describe('loadConfig', () => {
     const config = loadConfig(SampleConfig, {}, { DATABASE_URL: 'postgres://evento:s3cret@db:5432/evento' });
     expect(config.databaseUrlRedacted).toBe('postgres://evento:***@db:5432/evento');
   });
+
+  describe('operator credentials', () => {
+    const ALICE = 'alice-token-0123456789';
+    const problemsOf = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(SampleConfig, {}, env);
+        return [];
+      } catch (error) {
+        if (error instanceof ConfigValidationError) return error.problems;
+        throw error;
+      }
+    };
+
+    it('in production needs OPERATOR_TOKEN, OPERATOR_TOKENS or OIDC, saying so', () => {
+      expect(problemsOf({ NODE_ENV: 'production' })).toContain(
+        'OPERATOR_TOKEN, OPERATOR_TOKENS or OIDC_ISSUER with OIDC_AUDIENCE is required when NODE_ENV=production',
+      );
+      expect(problemsOf({ NODE_ENV: 'production', OPERATOR_TOKENS: `alice:admin:${ALICE}` })).toEqual([]);
+      expect(
+        problemsOf({
+          NODE_ENV: 'production',
+          OIDC_ISSUER: 'https://id.example/realms/evento',
+          OIDC_AUDIENCE: 'evento',
+        }),
+      ).toEqual([]);
+      expect(problemsOf({})).toEqual([]);
+    });
+
+    it('validates OPERATOR_TOKENS at boot without echoing a token', () => {
+      const problems = problemsOf({ OPERATOR_TOKENS: `alice:viewer:${ALICE},bob:admin:${ALICE}` });
+      expect(problems).toEqual(['OPERATOR_TOKENS entries 1 and 2 have the same token']);
+      expect(problemsOf({ OPERATOR_TOKENS: `alice:root:${ALICE}` })).toEqual([
+        'OPERATOR_TOKENS entry 1 of 1: the role must be viewer, operator or admin',
+      ]);
+      expect(problemsOf({ OPERATOR_TOKENS: `alice:viewer:${ALICE}`, OPERATOR_TOKEN: ALICE })).toEqual([
+        'OPERATOR_TOKENS entry 1 has the same token as OPERATOR_TOKEN',
+      ]);
+      expect(problemsOf({ OPERATOR_TOKENS: 'alice:viewer:tooshort' }).join()).not.toContain('tooshort');
+      expect(problemsOf({ OPERATOR_TOKENS: `alice:viewer:${ALICE}` })).toEqual([]);
+    });
+
+    it('takes OIDC settings as a whole, https only in production', () => {
+      expect(problemsOf({ OIDC_ISSUER: 'http://127.0.0.1:8080/realms/evento' })).toEqual([
+        'OIDC_AUDIENCE is required with OIDC_ISSUER: 1-512 characters without spaces',
+      ]);
+      expect(problemsOf({ OIDC_AUDIENCE: 'evento' })).toEqual([
+        'OIDC_ISSUER must be an http(s) URL, https in production, and is required with any other OIDC_ setting',
+      ]);
+      const oidc = { OIDC_ISSUER: 'http://127.0.0.1:8080/realms/evento', OIDC_AUDIENCE: 'evento' };
+      expect(problemsOf(oidc)).toEqual([]);
+      expect(problemsOf({ ...oidc, NODE_ENV: 'production' })).toEqual([
+        'OIDC_ISSUER must be an http(s) URL, https in production, and is required with any other OIDC_ setting',
+      ]);
+      expect(
+        problemsOf({
+          NODE_ENV: 'production',
+          OIDC_ISSUER: 'https://id.example',
+          OIDC_AUDIENCE: 'evento',
+          OIDC_JWKS_URL: 'http://id.example/jwks',
+          OIDC_ROLE_MAP: 'evento-admins=root',
+        }),
+      ).toEqual([
+        'OIDC_JWKS_URL must be an http(s) URL, https in production',
+        'OIDC_ROLE_MAP must be idpRole=role pairs separated by commas, role viewer, operator or admin, each idpRole once',
+      ]);
+      const config = loadConfig(SampleConfig, {}, { ...oidc, OIDC_ROLES_CLAIM: 'realm_access.roles' });
+      expect(config.OIDC_ROLES_CLAIM).toBe('realm_access.roles');
+      expect(loadConfig(SampleConfig, {}, {}).OIDC_ROLES_CLAIM).toBe('roles');
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { BaseConfig } from '../config';
 import { NatsHealthIndicator } from './nats.health';
+import { Public } from '../http/requires.decorator';
 
 @ApiExcludeController()
 @Controller('health')
@@ -16,6 +17,7 @@ export class HealthHttpController {
   ) {}
 
   /** The process answers: nothing external is checked, so a database blip never restarts pods. */
+  @Public()
   @Get('live')
   @HealthCheck()
   live() {
@@ -23,6 +25,7 @@ export class HealthHttpController {
   }
 
   /** Postgres and NATS both answer within the timeout; 503 otherwise. */
+  @Public()
   @Get('ready')
   @HealthCheck()
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { BaseConfig } from '../config';
+import { operatorOf } from '../http/operator-auth';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -40,6 +41,11 @@ export function correlationIdFrom(candidate: unknown): string {
             return id;
           },
           customAttributeKeys: { reqId: 'correlationId' },
+          // Who sent it, by name (a static token's name or the token subject), on every line of the request.
+          customProps: (req: IncomingMessage) => {
+            const operator = operatorOf(req);
+            return operator ? { operator: operator.name } : {};
+          },
           autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
         },
       }),

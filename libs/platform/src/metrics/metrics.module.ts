@@ -3,7 +3,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { MetricsHttpController } from './metrics.http.controller';
 import { METRICS_APP_NAME, MetricsService } from './metrics.service';
 
-/** One Prometheus registry per app, served at GET /metrics (behind the operator token). */
+/** One Prometheus registry per app, served at GET /metrics (to operators with the viewer role). */
 @Global()
 @Module({})
 export class MetricsModule {
