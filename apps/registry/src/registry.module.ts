@@ -23,12 +23,18 @@ import { InstancesMessageController } from './instances/instances.message.contro
 import { InstancesRepository } from './instances/instances.repository';
 import { InstancesService } from './instances/instances.service';
 import { LeaseSweeper } from './instances/lease.sweeper';
+import { OwnershipHttpController } from './ownership/ownership.http.controller';
+import { OwnershipRepository } from './ownership/ownership.repository';
+import { OwnershipService } from './ownership/ownership.service';
 import { RoutingHttpController } from './routing/routing.http.controller';
 import { RoutingMessageController } from './routing/routing.message.controller';
 import { RoutingRepository } from './routing/routing.repository';
 import { RoutingService } from './routing/routing.service';
 
-/** Bundle sessions, the catalog, the live cluster view, the routing table, consumers and bundle configuration. */
+/**
+ * Bundle sessions, the catalog, payload ownership, the live cluster view, the routing table, consumers and
+ * bundle configuration.
+ */
 @Module({
   controllers: [
     CatalogMessageController,
@@ -39,6 +45,7 @@ import { RoutingService } from './routing/routing.service';
     DashboardHttpController,
     InstancesMessageController,
     InstancesHttpController,
+    OwnershipHttpController,
     RoutingMessageController,
     RoutingHttpController,
   ],
@@ -58,6 +65,8 @@ import { RoutingService } from './routing/routing.service';
     InstancesRepository,
     InstancesService,
     LeaseSweeper,
+    OwnershipRepository,
+    OwnershipService,
     PayloadValidator,
     RoutingRepository,
     RoutingService,

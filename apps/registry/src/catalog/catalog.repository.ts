@@ -2,6 +2,7 @@ import type { BundleDescriptor } from '@evento/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { type OwnedElsewhere, OwnershipRepository } from '../ownership/ownership.repository';
 
 export interface BundleRow {
   bundle_id: string;
@@ -47,6 +48,8 @@ export interface PayloadRow {
   description: string | null;
   detail: string | null;
   aggregate_id_property: string | null;
+  /** The bundle that owns the payload name (this one or another), null when none does. */
+  owner: string | null;
 }
 
 export interface PayloadUsageRow {
@@ -70,6 +73,18 @@ export interface CatalogCounts {
   payloads: number;
 }
 
+/** Every column of a payload row, for a query over `registry.payloads p`. */
+const PAYLOAD_COLUMNS = `p."bundle_id", p."name", p."kind", p."json_schema", p."domain", p."description", p."detail",
+  p."aggregate_id_property",
+  (SELECT o."bundle_id" FROM "registry"."payload_owners" o WHERE o."payload" = p."name") AS "owner"`;
+
+/** Thrown inside the replace transaction to roll it back when the descriptor claims owned payloads. */
+class ClaimsRefused extends Error {
+  constructor(readonly refused: OwnedElsewhere[]) {
+    super('payloads owned by other bundles');
+  }
+}
+
 /** Live = not gone and the lease has not run out (the sweep may not have marked it yet). */
 const LIVE_INSTANCES = `(SELECT count(*)::int FROM "registry"."instances" i
   WHERE i."bundle_id" = b."bundle_id" AND i."status" <> 'gone' AND i."lease_expires_at" > now())`;
@@ -77,14 +92,39 @@ const LIVE_INSTANCES = `(SELECT count(*)::int FROM "registry"."instances" i
 /** The only place that touches the catalog tables. */
 @Injectable()
 export class CatalogRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ownership: OwnershipRepository,
+  ) {}
 
   /**
    * Replaces what the bundle reported before, in one transaction: rows it reports again are
    * updated, rows it no longer reports are deleted. The upsert of the bundle row locks it first,
    * so two instances of one bundle discovering at once take turns instead of interleaving.
+   *
+   * `claims` are the payloads the descriptor takes (sorted): those nobody owns become the
+   * bundle's; when another bundle owns one, nothing is written and they are returned as refused.
    */
-  async replace(bundleId: string, bundleVersion: string, descriptor: BundleDescriptor): Promise<CatalogCounts> {
+  async replace(
+    bundleId: string,
+    bundleVersion: string,
+    descriptor: BundleDescriptor,
+    claims: string[],
+  ): Promise<CatalogCounts | { refused: OwnedElsewhere[] }> {
+    try {
+      return await this.write(bundleId, bundleVersion, descriptor, claims);
+    } catch (error) {
+      if (error instanceof ClaimsRefused) return { refused: error.refused };
+      throw error;
+    }
+  }
+
+  private async write(
+    bundleId: string,
+    bundleVersion: string,
+    descriptor: BundleDescriptor,
+    claims: string[],
+  ): Promise<CatalogCounts> {
     const components = descriptor.components.map((c) => ({
       name: c.name,
       type: c.type,
@@ -132,6 +172,8 @@ export class CatalogRepository {
           descriptor.linePrefix ?? null,
         ],
       );
+      const refused = await this.ownership.claim(tx, bundleId, claims);
+      if (refused.length > 0) throw new ClaimsRefused(refused);
 
       // Components first (handlers reference them); deleting a component cascades to its handlers.
       await tx.query(
@@ -228,8 +270,8 @@ export class CatalogRepository {
 
   async payloads(bundleId?: string): Promise<PayloadRow[]> {
     return this.db.query<PayloadRow[]>(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property"
-         FROM "registry"."payloads" WHERE $1::text IS NULL OR "bundle_id" = $1 ORDER BY "name", "bundle_id"`,
+      `SELECT ${PAYLOAD_COLUMNS}
+         FROM "registry"."payloads" p WHERE $1::text IS NULL OR p."bundle_id" = $1 ORDER BY p."name", p."bundle_id"`,
       [bundleId ?? null],
     );
   }
@@ -242,19 +284,29 @@ export class CatalogRepository {
     offset: number;
   }): Promise<Array<PayloadRow & { total: number }>> {
     return this.db.query(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property",
-              (count(*) OVER ())::int AS "total"
-         FROM "registry"."payloads"
-        WHERE ($1::text IS NULL OR "bundle_id" = $1) AND ($2::text IS NULL OR "kind" = $2)
-        ORDER BY "name", "bundle_id" LIMIT $3 OFFSET $4`,
+      `SELECT ${PAYLOAD_COLUMNS}, (count(*) OVER ())::int AS "total"
+         FROM "registry"."payloads" p
+        WHERE ($1::text IS NULL OR p."bundle_id" = $1) AND ($2::text IS NULL OR p."kind" = $2)
+        ORDER BY p."name", p."bundle_id" LIMIT $3 OFFSET $4`,
       [filter.bundleId ?? null, filter.kind ?? null, filter.limit, filter.offset],
     );
   }
 
-  /** Every bundle's declaration of one payload name, with its JSON Schema (null when none). */
+  /**
+   * The declarations of one payload name whose JSON Schema counts, with the schema (null when
+   * none): the owner's alone when the owner declares it (another bundle's declaration of an owned
+   * payload must not change what its owner accepts), else every bundle's.
+   */
   async payloadSchemas(name: string): Promise<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>> {
     return this.db.query<Array<Pick<PayloadRow, 'bundle_id' | 'json_schema'>>>(
-      `SELECT "bundle_id", "json_schema" FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+      `SELECT p."bundle_id", p."json_schema" FROM "registry"."payloads" p
+        WHERE p."name" = $1
+          AND (p."bundle_id" IN (SELECT o."bundle_id" FROM "registry"."payload_owners" o WHERE o."payload" = $1)
+               OR NOT EXISTS (
+                 SELECT 1 FROM "registry"."payload_owners" o
+                   JOIN "registry"."payloads" q ON q."bundle_id" = o."bundle_id" AND q."name" = o."payload"
+                  WHERE o."payload" = $1))
+        ORDER BY p."bundle_id"`,
       [name],
     );
   }
@@ -333,17 +385,19 @@ export class CatalogRepository {
   /** Every bundle's declaration of one payload. */
   async payloadDeclarations(name: string): Promise<PayloadRow[]> {
     return this.db.query<PayloadRow[]>(
-      `SELECT "bundle_id", "name", "kind", "json_schema", "domain", "description", "detail", "aggregate_id_property"
-         FROM "registry"."payloads" WHERE "name" = $1 ORDER BY "bundle_id"`,
+      `SELECT ${PAYLOAD_COLUMNS} FROM "registry"."payloads" p WHERE p."name" = $1 ORDER BY p."bundle_id"`,
       [name],
     );
   }
 
   /**
-   * Removes a bundle and everything it reported, unless one of its instances is live.
-   * Returns 'absent' when there is no such bundle.
+   * Removes a bundle and everything it reported, unless one of its instances is live, releasing
+   * the payloads it owned (see `OwnershipRepository.release`). Returns 'absent' when there is no
+   * such bundle.
    */
-  async remove(bundleId: string): Promise<'removed' | 'absent' | { live: number }> {
+  async remove(
+    bundleId: string,
+  ): Promise<{ released: Array<{ payload: string; owner: string | null }> } | 'absent' | { live: number }> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Array<{ live_instances: number }>>(
         `SELECT ${LIVE_INSTANCES} AS "live_instances" FROM "registry"."bundles" b WHERE b."bundle_id" = $1 FOR UPDATE`,
@@ -351,8 +405,10 @@ export class CatalogRepository {
       );
       if (rows.length === 0) return 'absent';
       if (rows[0].live_instances > 0) return { live: rows[0].live_instances };
+      // Its payloads go first, so none can pass to it again from its own handler rows.
+      const released = await this.ownership.release(tx, bundleId);
       await tx.query('DELETE FROM "registry"."bundles" WHERE "bundle_id" = $1', [bundleId]);
-      return 'removed';
+      return { released };
     });
   }
 }
