@@ -131,7 +131,9 @@ describe('payload ownership', () => {
     // No bundle tokens are configured: the registry accepts every bundle, as it accepts one
     // presenting its own valid token. Ownership, not credentials, decides what it may handle.
     counter = new SimulatedBundle(registry.nc, registry.client, 'counter', counterDescriptor(), counterRules);
-    intruder = new SimulatedBundle(registry.nc, registry.client, 'intruder', snoopDescriptor(), counterRules);
+    // Its id sorts before counter's: where two bundles handled one command, the gateway used to
+    // pick the first by id, so a descriptor it was allowed to send would take counter's commands.
+    intruder = new SimulatedBundle(registry.nc, registry.client, 'abacus', snoopDescriptor(), counterRules);
     await counter.start();
     await intruder.start();
     await command({ command: 'CreateCounter', aggregateId: 'c-1', payload: { start: 0 } });
@@ -191,7 +193,7 @@ describe('payload ownership', () => {
 
   it("refuses a descriptor that declares another bundle's command, query or event, storing nothing and changing no route", async () => {
     expect((await increment()).bundleId).toBe('counter');
-    const before = { catalog: await catalogRows('intruder'), routes: await routedTo('Increment') };
+    const before = { catalog: await catalogRows('abacus'), routes: await routedTo('Increment') };
     expect(before.routes).toEqual([['counter', [counter.instanceId]]]);
     const noticesBefore = changes.received.length;
 
@@ -212,11 +214,11 @@ describe('payload ownership', () => {
     expect((refused as Error).message).toContain('Increment (owned by counter)');
 
     // Nothing of the descriptor was stored, not even its own new command, and no route moved.
-    expect(await catalogRows('intruder')).toEqual(before.catalog);
+    expect(await catalogRows('abacus')).toEqual(before.catalog);
     expect(await owners(['Spy'])).toEqual([]);
     expect(await routedTo('Increment')).toEqual(before.routes);
     expect(await routedTo('FindCounter')).toEqual([['counter', [counter.instanceId]]]);
-    expect(changes.received.slice(noticesBefore).filter((c) => c.bundleId === 'intruder')).toEqual([]);
+    expect(changes.received.slice(noticesBefore).filter((c) => c.bundleId === 'abacus')).toEqual([]);
 
     // The gateway still sends counter's command (and the aggregate's story) to counter only.
     const receivedBefore = intruder.received.length;
@@ -299,9 +301,9 @@ describe('payload ownership', () => {
   });
 
   it('moves a payload on an approved transfer, recorded and shown in the catalog', async () => {
-    const approval = { to: 'intruder', reason: 'Counting moves to the intruder team', approvedBy: 'alice@example.com' };
+    const approval = { to: 'abacus', reason: 'Counting moves to the abacus team', approvedBy: 'alice@example.com' };
     // Bad requests change nothing.
-    expect(await http('POST', '/payloads/Increment/transfers', { to: 'intruder', approvedBy: 'alice' })).toMatchObject({
+    expect(await http('POST', '/payloads/Increment/transfers', { to: 'abacus', approvedBy: 'alice' })).toMatchObject({
       status: 400,
       body: { code: ErrorCode.VALIDATION_FAILED },
     });
@@ -331,14 +333,14 @@ describe('payload ownership', () => {
         transferId: expect.any(String) as unknown,
         payload: 'Increment',
         from: 'counter',
-        to: 'intruder',
+        to: 'abacus',
         reason: approval.reason,
         approvedBy: 'alice@example.com',
       },
     });
     expect(Date.parse(transfer.body.approvedAt as string)).toBeGreaterThanOrEqual(started - 1_000);
     await waitFor(
-      () => changes.received.slice(noticesBefore).some((c) => c.reason === 'transferred' && c.bundleId === 'intruder'),
+      () => changes.received.slice(noticesBefore).some((c) => c.reason === 'transferred' && c.bundleId === 'abacus'),
       { what: 'transferred notice' },
     );
     // The new owner has no handler yet: the old owner's is not routed any more.
@@ -350,21 +352,21 @@ describe('payload ownership', () => {
         ...intruder.session,
         descriptor: takeoverDescriptor(),
       }),
-    ).toMatchObject({ bundleId: 'intruder' });
-    expect(await routedTo('Increment')).toEqual([['intruder', [intruder.instanceId]]]);
+    ).toMatchObject({ bundleId: 'abacus' });
+    expect(await routedTo('Increment')).toEqual([['abacus', [intruder.instanceId]]]);
     await gatewayRoutes('Increment', intruder);
-    expect(await increment()).toMatchObject({ bundleId: 'intruder', instanceId: intruder.instanceId });
+    expect(await increment()).toMatchObject({ bundleId: 'abacus', instanceId: intruder.instanceId });
 
     // The catalog shows the owner and the transfer.
     const detail = await http<PayloadDetail>('GET', '/payloads/Increment');
     expect(detail.body.owner).toMatchObject({
-      bundleId: 'intruder',
+      bundleId: 'abacus',
       source: 'transfer',
       transferId: transfer.body.transferId,
     });
     expect(detail.body.recentTransfers).toEqual([transfer.body]);
     expect(detail.body.transfers).toBe(1);
-    expect(detail.body.handledBy.map((h) => h.bundleId).sort()).toEqual(['counter', 'intruder']);
+    expect(detail.body.handledBy.map((h) => h.bundleId).sort()).toEqual(['abacus', 'counter']);
     expect(await http('GET', '/payloads/Increment/transfers?pageSize=10')).toMatchObject({
       status: 200,
       body: { items: [transfer.body], page: 1, pageSize: 10, total: 1 },
@@ -373,7 +375,7 @@ describe('payload ownership', () => {
       'GET',
       '/payloads?bundleId=counter&pageSize=100',
     );
-    expect(counterPayloads.body.items.find((p) => p.name === 'Increment')?.owner).toBe('intruder');
+    expect(counterPayloads.body.items.find((p) => p.name === 'Increment')?.owner).toBe('abacus');
     expect(counterPayloads.body.items.find((p) => p.name === 'CreateCounter')?.owner).toBe('counter');
 
     // Ownership is exclusive both ways: the former owner's descriptor is refused now.
@@ -381,13 +383,13 @@ describe('payload ownership', () => {
       registry.client.request(RegistryContracts.discover, { ...counter.session, descriptor: counterDescriptor() }),
     ).rejects.toMatchObject({
       code: ErrorCode.FORBIDDEN,
-      details: { payloads: [{ payload: 'Increment', owner: 'intruder' }] },
+      details: { payloads: [{ payload: 'Increment', owner: 'abacus' }] },
     });
   });
 
   it("releases a removed bundle's payloads, to a bundle that still declares them or to the next that does", async () => {
     await intruder.stop();
-    expect((await http('DELETE', '/bundles/intruder')).status).toBe(204);
+    expect((await http('DELETE', '/bundles/abacus')).status).toBe(204);
 
     // Counter kept its Increment handler: it takes the payload back and gets the routes again.
     const detail = await http<PayloadDetail>('GET', '/payloads/Increment');
