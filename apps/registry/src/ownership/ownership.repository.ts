@@ -91,17 +91,17 @@ export class OwnershipRepository {
    */
   async release(tx: EntityManager, bundleId: string): Promise<Array<{ payload: string; owner: string | null }>> {
     const released = // A SELECT over the DELETE: TypeORM answers a bare DELETE with [rows, count], not the rows.
-    (
-      await tx.query<Array<{ payload: string }>>(
-        `WITH "released" AS (
+      (
+        await tx.query<Array<{ payload: string }>>(
+          `WITH "released" AS (
            DELETE FROM "registry"."payload_owners" WHERE "bundle_id" = $1 RETURNING "payload"
          )
          SELECT "payload" FROM "released"`,
-        [bundleId],
+          [bundleId],
+        )
       )
-    )
-      .map((row) => row.payload)
-      .sort(byCodePoints);
+        .map((row) => row.payload)
+        .sort(byCodePoints);
     if (released.length === 0) return [];
     const successors = await tx.query<Array<{ payload: string; bundle_id: string }>>(
       `INSERT INTO "registry"."payload_owners" ("payload", "bundle_id", "source")
