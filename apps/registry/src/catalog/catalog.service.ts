@@ -1,4 +1,10 @@
-import { type DiscoverRequest, type DiscoverResponse, ErrorCode, EventoError } from '@evento/contracts';
+import {
+  DescriptorLimits,
+  type DiscoverRequest,
+  type DiscoverResponse,
+  ErrorCode,
+  EventoError,
+} from '@evento/contracts';
 import { readPage } from '../common/page-query.dto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InstancesService } from '../instances/instances.service';
@@ -29,8 +35,13 @@ import { checkDescriptor } from './descriptor-checks';
 
 /** Transfers the payload page shows; `GET /payloads/{name}/transfers` pages through all. */
 const RECENT_TRANSFERS = 20;
-/** Payloads a refusal's message (or a log line) names; `details` lists them all. */
+/** Payloads a refusal's message (or a log line) names; `details` lists them all (up to the next bound). */
 const REFUSAL_MESSAGE_PAYLOADS = 5;
+/**
+ * Refused payloads `details` lists: as many as a descriptor may declare, and few enough (names
+ * of 200 characters, bundle ids of 100) for the reply to stay well under the 1 MiB NATS limit.
+ */
+const REFUSAL_DETAIL_PAYLOADS = DescriptorLimits.payloads;
 
 /** The catalog: what each bundle last reported, kept after its instances leave. */
 @Injectable()
@@ -82,7 +93,11 @@ export class CatalogService {
       ErrorCode.FORBIDDEN,
       `Bundle ${bundleId} may not handle ${named}${more}: another bundle owns ${refused.length === 1 ? 'it' : 'them'}. ` +
         'Remove the handler, or have an operator transfer the payload (POST /payloads/{name}/transfers on the registry)',
-      { reason: 'payload-owned', payloads: refused },
+      {
+        reason: 'payload-owned',
+        payloads: refused.slice(0, REFUSAL_DETAIL_PAYLOADS),
+        ...(refused.length > REFUSAL_DETAIL_PAYLOADS ? { truncated: true, total: refused.length } : {}),
+      },
     );
   }
 
