@@ -7,7 +7,7 @@ import {
 import { queryDatabase } from '@evento/testing';
 import { randomUUID } from 'node:crypto';
 import { useApps } from '../support/apps';
-import { helloFor, join, session, todoDescriptor } from './support';
+import { helloFor, join, session, todoDescriptor, withOwnPayloads } from './support';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 
@@ -76,7 +76,7 @@ describe('registry discovery of descriptors sent in parts', () => {
 
   it('takes parts in any order and a part sent twice once', async () => {
     const welcome = await join(suite.client, helloFor('order'));
-    const chunks = cut(JSON.stringify(todoDescriptor()), 3);
+    const chunks = cut(JSON.stringify(withOwnPayloads(todoDescriptor(), 'Order')), 3);
     const uploadId = randomUUID();
     expect(await send(welcome, uploadId, 3, 3, chunks[2])).toMatchObject({ received: 1, complete: false });
     expect(await send(welcome, uploadId, 1, 3, chunks[0])).toMatchObject({ received: 2, complete: false });

@@ -3,7 +3,7 @@ import { ContractClient } from '@evento/platform';
 import { connectTestNats, dropDatabase, freshDatabaseUrl, queryDatabase } from '@evento/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type RunningApp, startApp } from '../support/apps';
-import { helloFor, join, session, todoDescriptor } from './support';
+import { helloFor, join, session, todoDescriptor, withOwnPayloads } from './support';
 
 /** Everything the catalog holds for one bundle, in a stable order. */
 async function catalogOf(url: string, bundleId: string) {
@@ -151,9 +151,13 @@ describe('registry discovery', () => {
   });
 
   it('keeps two bundles that declare the same names apart', async () => {
+    // The same component and payload names, but only consumers: the commands, queries and events
+    // themselves belong to todo, and a bundle may not handle what another owns.
+    const copy = todoDescriptor();
+    copy.components = copy.components.filter((c) => ['projector', 'observer', 'saga', 'invoker'].includes(c.type));
     const other = await join(client, helloFor('todo-copy'));
-    await discover(other, todoDescriptor());
-    expect((await catalogOf(url, 'todo-copy')).components).toHaveLength(7);
+    await discover(other, copy);
+    expect((await catalogOf(url, 'todo-copy')).components).toHaveLength(4);
     expect((await catalogOf(url, 'todo')).components).toHaveLength(5);
     const payloadOwners = await queryDatabase(
       url,
@@ -164,39 +168,44 @@ describe('registry discovery', () => {
 
   it("keeps the payload property that holds a domain command's aggregate id, for the catalog and the gateways", async () => {
     const other = await join(client, helloFor('todo-ids'));
-    const descriptor = todoDescriptor();
-    descriptor.payloads.find((p) => p.name === 'CreateTodoList')!.aggregateIdProperty = 'listId';
+    const own = () => withOwnPayloads(todoDescriptor(), 'Ids');
+    const descriptor = own();
+    descriptor.payloads.find((p) => p.name === 'CreateTodoListIds')!.aggregateIdProperty = 'listId';
     await discover(other, descriptor);
     const rows = await queryDatabase(
       url,
       `SELECT name, aggregate_id_property FROM registry.payloads
         WHERE bundle_id = 'todo-ids' AND aggregate_id_property IS NOT NULL`,
     );
-    expect(rows).toEqual([{ name: 'CreateTodoList', aggregate_id_property: 'listId' }]);
+    expect(rows).toEqual([{ name: 'CreateTodoListIds', aggregate_id_property: 'listId' }]);
     const detail = (await (await fetch(`${running.url}/bundles/todo-ids`)).json()) as {
       payloadList: Array<{ name: string; aggregateIdProperty: string | null }>;
     };
-    expect(detail.payloadList.find((p) => p.name === 'CreateTodoList')).toMatchObject({
+    expect(detail.payloadList.find((p) => p.name === 'CreateTodoListIds')).toMatchObject({
       aggregateIdProperty: 'listId',
     });
-    expect(detail.payloadList.find((p) => p.name === 'TodoListCreated')).toMatchObject({ aggregateIdProperty: null });
+    expect(detail.payloadList.find((p) => p.name === 'TodoListCreatedIds')).toMatchObject({
+      aggregateIdProperty: null,
+    });
     const table = await client.request(RegistryContracts.routingTable, { bundleId: 'todo-ids' });
-    expect(table.routes.find((r) => r.payload === 'CreateTodoList')).toMatchObject({ aggregateIdProperty: 'listId' });
+    expect(table.routes.find((r) => r.payload === 'CreateTodoListIds')).toMatchObject({
+      aggregateIdProperty: 'listId',
+    });
 
     // A later descriptor without it takes it away.
-    await discover(other, todoDescriptor());
+    await discover(other, own());
     const after = await client.request(RegistryContracts.routingTable, { bundleId: 'todo-ids' });
-    expect(after.routes.find((r) => r.payload === 'CreateTodoList')).toMatchObject({ aggregateIdProperty: null });
+    expect(after.routes.find((r) => r.payload === 'CreateTodoListIds')).toMatchObject({ aggregateIdProperty: null });
 
     // Only a domain command names one, and it must be a property name.
-    const onEvent = todoDescriptor();
-    onEvent.payloads.find((p) => p.name === 'TodoListCreated')!.aggregateIdProperty = 'listId';
-    const index = onEvent.payloads.findIndex((p) => p.name === 'TodoListCreated');
+    const onEvent = own();
+    onEvent.payloads.find((p) => p.name === 'TodoListCreatedIds')!.aggregateIdProperty = 'listId';
+    const index = onEvent.payloads.findIndex((p) => p.name === 'TodoListCreatedIds');
     await expect(discover(other, onEvent)).rejects.toMatchObject({
       code: ErrorCode.VALIDATION_FAILED,
       details: [{ property: `descriptor.payloads.${index}.aggregateIdProperty` }],
     });
-    const badName = todoDescriptor();
+    const badName = own();
     badName.payloads[0].aggregateIdProperty = 'list id';
     await expect(discover(other, badName)).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
   });

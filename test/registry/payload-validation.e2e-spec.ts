@@ -53,6 +53,39 @@ describe('registry payload validation', () => {
     expect(validator.compiles - compilesBefore).toBe(2);
   });
 
+  it("checks an owned payload against its owner's schema only: another bundle declaring it changes nothing", async () => {
+    const owner = await join(suite.client, helloFor('todo'));
+    await suite.client.request(RegistryContracts.discover, { ...session(owner), descriptor: todoDescriptor() });
+    // A bundle that only sends CreateTodoList and shows TodoListView declares both with schemas of its own.
+    const mirror = await join(suite.client, helloFor('mirror'));
+    await suite.client.request(RegistryContracts.discover, {
+      ...session(mirror),
+      descriptor: {
+        components: [
+          {
+            type: 'invoker',
+            name: 'MirrorUi',
+            handlers: [{ handlerType: 'invocation', payload: 'MirrorUi.create', invokedCommands: ['CreateTodoList'] }],
+          },
+        ],
+        payloads: [
+          { name: 'MirrorUi.create', kind: 'invocation' },
+          { name: 'CreateTodoList', kind: 'domain-command', schema: { type: 'object', required: ['mirrored'] } },
+          { name: 'TodoListView', kind: 'view', schema: { type: 'object', required: ['mirrored'] } },
+        ],
+      },
+    });
+    expect(await validate('CreateTodoList', { listId: 'l-1', title: 'Groceries' })).toEqual({
+      valid: true,
+      errors: [],
+    });
+    // Nobody owns a view: every declaration's schema still counts, each error naming its bundle.
+    expect(await validate('TodoListView', {})).toEqual({
+      valid: false,
+      errors: [{ path: '', message: "mirror: must have required property 'mirrored'" }],
+    });
+  });
+
   it('answers NOT_FOUND for a payload no bundle declares', async () => {
     await expect(validate('NoSuchPayload', {})).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
   });

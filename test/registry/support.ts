@@ -128,3 +128,26 @@ export function todoDescriptor(): BundleDescriptor {
     ],
   };
 }
+
+/**
+ * The descriptor with every payload name, and every reference to one, suffixed: the same
+ * components for another bundle, with payloads of its own (a bundle may not handle payloads
+ * another bundle owns).
+ */
+export function withOwnPayloads(descriptor: BundleDescriptor, suffix: string): BundleDescriptor {
+  const rename = (name: string) => `${name}${suffix}`;
+  return {
+    ...descriptor,
+    components: descriptor.components.map((component) => ({
+      ...component,
+      handlers: component.handlers.map((handler) => ({
+        ...handler,
+        payload: rename(handler.payload),
+        ...(handler.returnType ? { returnType: rename(handler.returnType) } : {}),
+        ...(handler.invokedCommands ? { invokedCommands: handler.invokedCommands.map(rename) } : {}),
+        ...(handler.invokedQueries ? { invokedQueries: handler.invokedQueries.map(rename) } : {}),
+      })),
+    })),
+    payloads: descriptor.payloads.map((payload) => ({ ...payload, name: rename(payload.name) })),
+  };
+}

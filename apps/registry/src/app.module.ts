@@ -8,6 +8,7 @@ import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { registryMigrations } from './database/migrations';
 import { InstancesModule } from './instances/instances.module';
+import { OwnershipModule } from './ownership/ownership.module';
 import { RoutingModule } from './routing/routing.module';
 
 export const REGISTRY_SCHEMA = 'registry';
@@ -28,6 +29,7 @@ export class RegistryAppModule {
         ControlModule,
         ConfigurationModule,
         InstancesModule,
+        OwnershipModule,
         CatalogModule,
         ConsumersModule,
         DashboardModule,

@@ -13,6 +13,7 @@ export * from './http/requires.decorator';
 export * from './http/route-access';
 export * from './http/operator-auth';
 export * from './http/operator-role.guard';
+export * from './http/current-operator.decorator';
 export * from './system/system.message.controller';
 export * from './platform.module';
 export * from './bootstrap/bootstrap';

@@ -126,7 +126,7 @@ export class RoutingTableService implements OnApplicationBootstrap, OnApplicatio
     if (candidates.length === 0) {
       throw new EventoError(ErrorCode.NO_HANDLER, `No bundle handles ${payload}`, { payload });
     }
-    // A payload handled by several bundles goes to the first (by bundle id) with an instance up.
+    // The registry lists the routes of the payload's owner only, so every candidate is of one bundle.
     for (const route of candidates) {
       const instances = this.routable(route);
       if (instances.length > 0) return { route, instances };

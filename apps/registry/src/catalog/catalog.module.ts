@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
+import { OwnershipModule } from '../ownership/ownership.module';
 import { RoutingModule } from '../routing/routing.module';
 import { CatalogHttpController } from './catalog.http.controller';
 import { CatalogMessageController } from './catalog.message.controller';
@@ -11,7 +12,7 @@ import { PayloadValidator } from './payload-validator';
 
 /** What each bundle last reported (components, handlers, payloads), kept after its instances leave. */
 @Module({
-  imports: [InstancesModule, RoutingModule],
+  imports: [InstancesModule, RoutingModule, OwnershipModule],
   controllers: [CatalogMessageController, CatalogHttpController],
   providers: [CatalogRepository, CatalogService, DescriptorUploadsRepository, DescriptorUploads, PayloadValidator],
 })

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Paged } from '../common/page-query.dto';
+import { type OwnedElsewhere, OwnershipRepository } from '../ownership/ownership.repository';
 import type {
   BundleHandlerDto,
   BundleSummaryDto,
@@ -26,6 +27,13 @@ export interface CatalogCounts {
   components: number;
   handlers: number;
   payloads: number;
+}
+
+/** Thrown inside the replace transaction to roll it back when the descriptor claims owned payloads. */
+class ClaimsRefused extends Error {
+  constructor(readonly refused: OwnedElsewhere[]) {
+    super('payloads owned by other bundles');
+  }
 }
 
 /** Live instances of bundle `b`: not gone and the lease has not run out (the sweep may not have marked them yet). */
@@ -53,12 +61,16 @@ const HANDLER_COLUMNS = `h."component_name" AS "componentName", h."handler_type"
 
 /** A PayloadDto of payload `p`. */
 const PAYLOAD_COLUMNS = `p."bundle_id" AS "bundleId", p."name", p."kind", p."domain", p."description", p."detail",
-  p."json_schema" AS "jsonSchema", p."aggregate_id_property" AS "aggregateIdProperty"`;
+  p."json_schema" AS "jsonSchema", p."aggregate_id_property" AS "aggregateIdProperty",
+  (SELECT o."bundle_id" FROM "registry"."payload_owners" o WHERE o."payload" = p."name") AS "owner"`;
 
 /** The only place that touches the catalog tables. */
 @Injectable()
 export class CatalogRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ownership: OwnershipRepository,
+  ) {}
 
   /**
    * Replaces what the bundle reported before, in one transaction: rows it reports again are
@@ -66,8 +78,30 @@ export class CatalogRepository {
    * so two instances of one bundle discovering at once take turns instead of interleaving.
    * The descriptor's lists go in as JSON, read with its own (camelCase) keys; a key it leaves
    * out reads as NULL.
+   *
+   * `claims` are the payloads the descriptor takes (sorted): those nobody owns become the
+   * bundle's; when another bundle owns one, nothing is written and they are returned as refused.
    */
-  async replace(bundleId: string, bundleVersion: string, descriptor: BundleDescriptor): Promise<CatalogCounts> {
+  async replace(
+    bundleId: string,
+    bundleVersion: string,
+    descriptor: BundleDescriptor,
+    claims: string[],
+  ): Promise<CatalogCounts | { refused: OwnedElsewhere[] }> {
+    try {
+      return await this.write(bundleId, bundleVersion, descriptor, claims);
+    } catch (error) {
+      if (error instanceof ClaimsRefused) return { refused: error.refused };
+      throw error;
+    }
+  }
+
+  private async write(
+    bundleId: string,
+    bundleVersion: string,
+    descriptor: BundleDescriptor,
+    claims: string[],
+  ): Promise<CatalogCounts> {
     const components = JSON.stringify(descriptor.components.map(({ handlers: _handlers, ...component }) => component));
     const handlers = descriptor.components.flatMap((c) => c.handlers.map((h) => ({ ...h, componentName: c.name })));
     const payloads = descriptor.payloads;
@@ -89,6 +123,8 @@ export class CatalogRepository {
           descriptor.linePrefix ?? null,
         ],
       );
+      const refused = await this.ownership.claim(tx, bundleId, claims);
+      if (refused.length > 0) throw new ClaimsRefused(refused);
 
       // Components first (handlers reference them); deleting a component cascades to its handlers.
       await tx.query(
@@ -182,10 +218,11 @@ export class CatalogRepository {
     );
   }
 
-  async payloads(bundleId: string): Promise<PayloadDto[]> {
+  async payloads(bundleId?: string): Promise<PayloadDto[]> {
     return this.db.query<PayloadDto[]>(
-      `SELECT ${PAYLOAD_COLUMNS} FROM "registry"."payloads" p WHERE p."bundle_id" = $1 ORDER BY p."name"`,
-      [bundleId],
+      `SELECT ${PAYLOAD_COLUMNS}
+         FROM "registry"."payloads" p WHERE $1::text IS NULL OR p."bundle_id" = $1 ORDER BY p."name", p."bundle_id"`,
+      [bundleId ?? null],
     );
   }
 
@@ -205,11 +242,21 @@ export class CatalogRepository {
     );
   }
 
-  /** Every bundle's declaration of one payload name, with its JSON Schema (null when none). */
+  /**
+   * The declarations of one payload name whose JSON Schema counts, with the schema (null when
+   * none): the owner's alone when the owner declares it (another bundle's declaration of an owned
+   * payload must not change what its owner accepts), else every bundle's.
+   */
   async payloadSchemas(name: string): Promise<Array<Pick<PayloadDto, 'bundleId' | 'jsonSchema'>>> {
     return this.db.query<Array<Pick<PayloadDto, 'bundleId' | 'jsonSchema'>>>(
-      `SELECT "bundle_id" AS "bundleId", "json_schema" AS "jsonSchema" FROM "registry"."payloads"
-        WHERE "name" = $1 ORDER BY "bundle_id"`,
+      `SELECT p."bundle_id" AS "bundleId", p."json_schema" AS "jsonSchema" FROM "registry"."payloads" p
+        WHERE p."name" = $1
+          AND (p."bundle_id" IN (SELECT o."bundle_id" FROM "registry"."payload_owners" o WHERE o."payload" = $1)
+               OR NOT EXISTS (
+                 SELECT 1 FROM "registry"."payload_owners" o
+                   JOIN "registry"."payloads" q ON q."bundle_id" = o."bundle_id" AND q."name" = o."payload"
+                  WHERE o."payload" = $1))
+        ORDER BY p."bundle_id"`,
       [name],
     );
   }
@@ -293,10 +340,13 @@ export class CatalogRepository {
   }
 
   /**
-   * Removes a bundle and everything it reported, unless one of its instances is live.
-   * Returns 'absent' when there is no such bundle.
+   * Removes a bundle and everything it reported, unless one of its instances is live, releasing
+   * the payloads it owned (see `OwnershipRepository.release`). Returns 'absent' when there is no
+   * such bundle.
    */
-  async remove(bundleId: string): Promise<'removed' | 'absent' | { live: number }> {
+  async remove(
+    bundleId: string,
+  ): Promise<{ released: Array<{ payload: string; owner: string | null }> } | 'absent' | { live: number }> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<Array<{ liveInstances: number }>>(
         `SELECT ${LIVE_INSTANCES} AS "liveInstances" FROM "registry"."bundles" b WHERE b."bundle_id" = $1 FOR UPDATE`,
@@ -304,8 +354,10 @@ export class CatalogRepository {
       );
       if (rows.length === 0) return 'absent';
       if (rows[0].liveInstances > 0) return { live: rows[0].liveInstances };
+      // Its payloads go first, so none can pass to it again from its own handler rows.
+      const released = await this.ownership.release(tx, bundleId);
       await tx.query('DELETE FROM "registry"."bundles" WHERE "bundle_id" = $1', [bundleId]);
-      return 'removed';
+      return { released };
     });
   }
 }

@@ -38,8 +38,10 @@ export class RoutingRepository {
   }
 
   /**
-   * Each routed payload with the available instances of its bundle. The lease is checked
-   * here too, so an instance that stopped beating leaves routing even before a sweep runs.
+   * Each routed payload with the available instances of the bundle that owns it: a handler of a
+   * payload another bundle owns (kept from before a transfer, or from before ownership existed)
+   * is never routed. The lease is checked here too, so an instance that stopped beating leaves
+   * routing even before a sweep runs.
    */
   async routes(bundleId?: string): Promise<RouteRow[]> {
     return this.db.query<RouteRow[]>(
@@ -55,6 +57,7 @@ export class RoutingRepository {
                 '[]'::json) AS "instances"
          FROM "registry"."handlers" h
          JOIN "registry"."payloads" p ON p."bundle_id" = h."bundle_id" AND p."name" = h."payload"
+         JOIN "registry"."payload_owners" o ON o."payload" = h."payload" AND o."bundle_id" = h."bundle_id"
         WHERE h."handler_type" = ANY($1::text[]) AND ($2::text IS NULL OR h."bundle_id" = $2)
         ORDER BY h."payload", h."bundle_id", h."component_name"`,
       [ROUTED_HANDLER_TYPES, bundleId ?? null],

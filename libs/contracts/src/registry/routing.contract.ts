@@ -52,6 +52,7 @@ export const ROUTING_CHANGE_REASONS = [
   'lease-expired',
   'discovered',
   'removed',
+  'transferred',
 ] as const;
 export type RoutingChangeReason = (typeof ROUTING_CHANGE_REASONS)[number];
 

@@ -10,6 +10,7 @@ import {
 } from '@evento/contracts';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/page-query.dto';
+import { PayloadOwnerDto, PayloadTransferDto } from '../../ownership/dto/ownership.dto';
 
 /** A bundle in the catalog; `present` is false when it is expected but no instance is live. */
 export class BundleSummaryDto {
@@ -58,6 +59,11 @@ export class PayloadDto {
   jsonSchema: Record<string, unknown> | null;
   /** Domain commands: the payload property that holds the aggregate id (null: callers send `aggregateId`). */
   aggregateIdProperty: string | null;
+  /**
+   * The bundle that owns this payload name (`bundleId` itself or another bundle), null when none
+   * does. Commands and queries route to the owner only, and only the owner's JSON Schema counts.
+   */
+  owner: string | null;
 }
 
 export class BundleDetailDto extends BundleSummaryDto {
@@ -88,6 +94,12 @@ export class PayloadInvokerRefDto extends PayloadHandlerRefDto {
 
 export class PayloadDetailDto {
   name: string;
+  /** The one bundle that owns the payload (routes go there only); null when none does. */
+  owner: PayloadOwnerDto | null;
+  /** The latest transfers of its ownership, newest first (at most 20; see `GET /payloads/{name}/transfers`). */
+  recentTransfers: PayloadTransferDto[];
+  /** How many transfers there were in all. */
+  transfers: number;
   /** One per bundle that declares it, with its kind and JSON Schema. */
   declarations: PayloadDto[];
   handledBy: PayloadHandlerRefDto[];
