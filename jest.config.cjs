@@ -1,5 +1,5 @@
 // Jest on Node 20 cannot require() the ESM-only NestJS 12 packages, so SWC compiles both our
-// TypeScript and those packages to CommonJS (see ../shared/reference/stack.md).
+// TypeScript and those packages to CommonJS (Jest can require() ESM only on Node 24.9 and later).
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },

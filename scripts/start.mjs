@@ -10,7 +10,7 @@
 // 4. waits until every app's /health/ready answers 200, then prints where each app is;
 // 5. on Ctrl-C or SIGTERM stops every app and exits 0 if they all stopped cleanly.
 //
-// Environment: everything is passed to the apps (see the configuration table in the README).
+// Environment: everything is passed to the apps (see docs/configuration.md).
 // Besides that: <APP>_HTTP_PORT (e.g. EVENT_STORE_HTTP_PORT) sets one app's port; with a single
 // app, HTTP_PORT works too. EVENTO_START_TIMEOUT_MS (default 90000) bounds the wait for readiness,
 // EVENTO_STOP_TIMEOUT_MS (default 15000) the wait for a clean stop before SIGKILL.

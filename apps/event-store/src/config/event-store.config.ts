@@ -2,7 +2,7 @@ import { BaseConfig } from '@evento/platform';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { ORDERING_MODES, type OrderingMode } from '@evento/contracts';
 
-/** Environment of the event-store app; see the configuration table in the README. */
+/** Environment of the event-store app; see docs/configuration.md. */
 export class EventStoreConfig extends BaseConfig {
   override HTTP_PORT = 3001;
 

@@ -1,7 +1,7 @@
 import { BundleAuthConfig } from '@evento/platform';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** Environment of the gateway app; see the configuration table in the README. */
+/** Environment of the gateway app; see docs/configuration.md. */
 export class GatewayConfig extends BundleAuthConfig {
   override HTTP_PORT = 3000;
 

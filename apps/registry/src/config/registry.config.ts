@@ -1,7 +1,7 @@
 import { BundleAuthConfig } from '@evento/platform';
 import { IsInt, Max, Min } from 'class-validator';
 
-/** Environment of the registry app; see the configuration table in the README. */
+/** Environment of the registry app; see docs/configuration.md. */
 export class RegistryConfig extends BundleAuthConfig {
   override HTTP_PORT = 3002;
 

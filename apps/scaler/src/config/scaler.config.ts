@@ -2,7 +2,7 @@ import { BundleAuthConfig, parseBundleTokens } from '@evento/platform';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
- * Environment of the scaler app; see the configuration table in the README. BUNDLE_TOKEN and
+ * Environment of the scaler app; see docs/configuration.md. BUNDLE_TOKEN and
  * BUNDLE_TOKENS (from BundleAuthConfig) are the credentials handed to deploy scripts.
  */
 export class ScalerConfig extends BundleAuthConfig {

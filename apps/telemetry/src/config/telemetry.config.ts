@@ -1,7 +1,7 @@
 import { BaseConfig } from '@evento/platform';
 import { IsInt, Max, Min } from 'class-validator';
 
-/** Environment of the telemetry app; see the configuration table in the README. */
+/** Environment of the telemetry app; see docs/configuration.md. */
 export class TelemetryConfig extends BaseConfig {
   override HTTP_PORT = 3003;
 
